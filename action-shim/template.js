@@ -1,0 +1,97 @@
+/*@HEADER@*/
+'use strict';
+
+// The shim around a postlogin Action. `postlogin build` fills in the four markers below (the
+// template stays valid JavaScript so it can be read and linted as it is):
+//   CONFIG: the Action's name and failure policy, from [package.metadata.postlogin];
+//   WASM:   the optimized WebAssembly module, brotli-compressed and base64-encoded;
+//   GLUE:   wasm-bindgen's generated JavaScript, patched to take the compiled module as a
+//           parameter instead of reading a file next to itself;
+//   HEADER: a comment saying what this file is.
+const CONFIG = /*@CONFIG@*/ { action: 'template', onError: 'deny', budgetMs: 10000 };
+const WASM = /*@WASM@*/ '';
+
+/** Evaluates wasm-bindgen's glue against `wasmModule` and returns the glue's exports. */
+function instantiateGlue(wasmModule) {
+  const module = { exports: {} };
+  const exports = module.exports;
+  /*@GLUE@*/
+  return module.exports;
+}
+
+// Compiled once per process; instantiated once and reused by every login on a warm instance.
+let compiledModule;
+let glueExports;
+
+function loadAction() {
+  if (glueExports === undefined) {
+    if (compiledModule === undefined) {
+      if (typeof WebAssembly !== 'object') {
+        throw new Error('this runtime has no WebAssembly');
+      }
+      const { brotliDecompressSync } = require('zlib');
+      compiledModule = new WebAssembly.Module(brotliDecompressSync(Buffer.from(WASM, 'base64')));
+    }
+    glueExports = instantiateGlue(compiledModule);
+  }
+  return glueExports;
+}
+
+// Each command the Action recorded, applied to Auth0's real `api`; nothing else is callable.
+const APPLY = {
+  'accessToken.setCustomClaim': (api, [name, value]) => api.accessToken.setCustomClaim(name, value),
+  'idToken.setCustomClaim': (api, [name, value]) => api.idToken.setCustomClaim(name, value),
+  'access.deny': (api, [reason]) => api.access.deny(reason),
+};
+
+/** Runs the wasm handler, never longer than the budget, and never rejects. */
+async function runHandler(handlerName, event) {
+  let timer;
+  const budget = new Promise((resolve) => {
+    timer = setTimeout(
+      () => resolve({ commands: [], failure: `did not finish within ${CONFIG.budgetMs} ms` }),
+      CONFIG.budgetMs,
+    );
+  });
+  const run = (async () => {
+    try {
+      // JSON both ways: one parser in the wasm instead of an object-walking (de)serializer.
+      return JSON.parse(await loadAction()[handlerName](JSON.stringify(event ?? null)));
+    } catch (error) {
+      // A trap (a Rust panic) leaves the instance in an undefined state: the next login gets a
+      // fresh one. The error's text stays out of the reason: it is not written for users.
+      glueExports = undefined;
+      return { commands: [], failure: failureText(error) };
+    }
+  })();
+  try {
+    return await Promise.race([run, budget]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failureText(error) {
+  if (error instanceof WebAssembly.RuntimeError) return 'internal error (the Action trapped)';
+  if (error && /no WebAssembly/.test(error.message)) return error.message;
+  return 'internal error';
+}
+
+function applyOutcome(outcome, api) {
+  if (outcome.failure != null) {
+    const reason = `${CONFIG.action}: ${outcome.failure}`;
+    if (CONFIG.onError === 'continue') {
+      console.log(`${reason} (login continues without this Action)`);
+    } else {
+      api.access.deny(reason);
+    }
+    return;
+  }
+  for (const { op, args } of outcome.commands) {
+    APPLY[op](api, args);
+  }
+}
+
+exports.onExecutePostLogin = async (event, api) => {
+  applyOutcome(await runHandler('onExecutePostLogin', event), api);
+};

@@ -1,0 +1,268 @@
+//! Assembling `action.js`: the shim template from `action-shim/`, wasm-bindgen's glue (patched so
+//! it reads no file), the compressed wasm, and a header saying what the file is.
+
+use std::io::Write;
+
+use sha2::{Digest, Sha256};
+
+use crate::base64;
+use crate::manifest::ActionCrate;
+use crate::CliError;
+
+/// The shim template, embedded so the compiler needs no file at run time.
+const TEMPLATE: &str = include_str!("../../../action-shim/template.js");
+
+/// Where the embedded wasm goes; a string no minifier rewrites.
+const WASM_SLOT: &str = "\"@@POSTLOGIN_WASM@@\"";
+
+/// wasm-bindgen's `--target nodejs` glue reads its `.wasm` from beside itself. The artifact has
+/// no file beside it: these exact lines are removed, and `wasmModule` becomes the parameter of
+/// the shim's `instantiateGlue`. If wasm-bindgen changes them, the build fails here, loudly.
+const GLUE_FILE_LOADING: [&str; 3] = [
+    "const wasmPath = `${__dirname}/action_bg.wasm`;\n",
+    "const wasmBytes = require('fs').readFileSync(wasmPath);\n",
+    "const wasmModule = new WebAssembly.Module(wasmBytes);\n",
+];
+const GLUE_TYPES_COMMENT: &str = "/* @ts-self-types=\"./action.d.ts\" */\n";
+
+pub struct Artifact {
+    pub code: String,
+    pub compressed_wasm: usize,
+    pub embedded_wasm: usize,
+    pub wasm_sha256: String,
+}
+
+impl Artifact {
+    /// `minify` is esbuild in the real build; tests pass the identity.
+    pub fn assemble(
+        action: &ActionCrate,
+        glue: &str,
+        wasm: &[u8],
+        minify: impl Fn(&str) -> Result<String, CliError>,
+    ) -> Result<Artifact, CliError> {
+        let glue = patch_glue(glue)?;
+        let compressed = compress(wasm);
+        let embedded = format!("\"{}\"", base64::encode(&compressed));
+        let wasm_sha256 = hex(&Sha256::digest(wasm));
+
+        let shim = fill(TEMPLATE, "/*@HEADER@*/\n", "")?;
+        let shim = fill_until(&shim, "/*@CONFIG@*/ ", ";\n", &config_literal(action))?;
+        let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
+        let shim = fill(&shim, "/*@GLUE@*/", &glue)?;
+        let code = minify(&shim)?;
+        check_requires(&code)?;
+        let code = fill(&code, WASM_SLOT, &embedded)?;
+
+        let body_len = code.len();
+        let header = header(action, &wasm_sha256, wasm.len(), compressed.len(), body_len);
+        Ok(Artifact {
+            code: header + &code,
+            compressed_wasm: compressed.len(),
+            embedded_wasm: embedded.len(),
+            wasm_sha256,
+        })
+    }
+}
+
+/// Removes the glue's file loading (see [`GLUE_FILE_LOADING`]) and its TypeScript pointer.
+pub fn patch_glue(glue: &str) -> Result<String, CliError> {
+    let mut patched = fill(glue, GLUE_TYPES_COMMENT, "")?;
+    for line in GLUE_FILE_LOADING {
+        patched = fill(&patched, line, "")?;
+    }
+    Ok(patched)
+}
+
+/// Brotli at its strongest setting; deterministic, and Node has the decoder built in.
+pub fn compress(wasm: &[u8]) -> Vec<u8> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        size_hint: wasm.len(),
+        ..Default::default()
+    };
+    let mut compressed = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::with_params(&mut compressed, 4096, &params);
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_all(wasm);
+    }
+    compressed
+}
+
+/// Replaces the one occurrence of `marker`; zero or several mean the input is not what this
+/// compiler was written against.
+fn fill(text: &str, marker: &str, with: &str) -> Result<String, CliError> {
+    match text.matches(marker).count() {
+        1 => Ok(text.replacen(marker, with, 1)),
+        n => Err(CliError::Build(format!(
+            "expected exactly one `{}` in the shim or glue, found {n}; \
+             wasm-bindgen's output may have changed (pinned: 0.2.130)",
+            marker.trim_end()
+        ))),
+    }
+}
+
+/// Replaces `marker` and what follows it up to (not including) `end`.
+fn fill_until(text: &str, marker: &str, end: &str, with: &str) -> Result<String, CliError> {
+    let start = text
+        .find(marker)
+        .ok_or_else(|| CliError::Build(format!("the shim template has no `{marker}`")))?;
+    let stop = text[start..]
+        .find(end)
+        .map(|offset| start + offset)
+        .ok_or_else(|| CliError::Build(format!("`{marker}` is not terminated")))?;
+    Ok(format!("{}{with}{}", &text[..start], &text[stop..]))
+}
+
+fn config_literal(action: &ActionCrate) -> String {
+    serde_json::json!({
+        "action": action.name,
+        "onError": action.policy.on_error.as_str(),
+        "budgetMs": action.policy.budget_ms,
+    })
+    .to_string()
+}
+
+/// The artifact may load Node built-ins only; anything else would fail inside Auth0.
+fn check_requires(code: &str) -> Result<(), CliError> {
+    const ALLOWED: &[&str] = &["require(\"zlib\")"];
+    for (at, _) in code.match_indices("require(") {
+        if !ALLOWED
+            .iter()
+            .any(|allowed| code[at..].starts_with(allowed))
+        {
+            let end = code[at..].find(')').map_or(code.len(), |e| at + e + 1);
+            return Err(CliError::Build(format!(
+                "the generated code calls `{}`, which an Auth0 Action cannot load",
+                &code[at..end]
+            )));
+        }
+    }
+    if code.contains("__dirname") {
+        return Err(CliError::Build(
+            "the generated code uses __dirname: it would look for files Auth0 does not have".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn header(
+    action: &ActionCrate,
+    wasm_sha256: &str,
+    wasm_len: usize,
+    compressed_len: usize,
+    body_len: usize,
+) -> String {
+    let secrets = if action.policy.secrets.is_empty() {
+        "(none declared)".to_owned()
+    } else {
+        action.policy.secrets.join(", ")
+    };
+    format!(
+        "/*! {name} {version}: an Auth0 post-login Action (trigger post-login v3, runtime node18+),\n\
+         \x20* compiled from Rust by postlogin {tool}. Do not edit: rebuild with `postlogin build`.\n\
+         \x20* secrets read: {secrets}\n\
+         \x20* on error: {on_error}; time budget: {budget} ms\n\
+         \x20* wasm: {wasm_len} bytes, sha256 {wasm_sha256}; embedded brotli+base64: {compressed_len} bytes compressed\n\
+         \x20* code after this header: {body_len} bytes\n\
+         \x20*/\n",
+        name = action.name,
+        version = action.version,
+        tool = env!("CARGO_PKG_VERSION"),
+        on_error = action.policy.on_error.as_str(),
+        budget = action.policy.budget_ms,
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{OnError, Policy};
+
+    fn action() -> ActionCrate {
+        ActionCrate {
+            name: "demo".into(),
+            version: "1.2.3".into(),
+            dir: "/x".into(),
+            workspace_root: "/".into(),
+            target_dir: "/t".into(),
+            policy: Policy {
+                on_error: OnError::Continue,
+                budget_ms: 5000,
+                secrets: vec!["a".into(), "b".into()],
+            },
+        }
+    }
+
+    fn glue() -> String {
+        format!(
+            "{GLUE_TYPES_COMMENT}exports.x = 1;\n{}let wasm = new WebAssembly.Instance(wasmModule, {{}});\n",
+            GLUE_FILE_LOADING.concat()
+        )
+    }
+
+    #[test]
+    fn the_glue_loses_exactly_its_file_loading() {
+        assert_eq!(
+            patch_glue(&glue()).unwrap(),
+            "exports.x = 1;\nlet wasm = new WebAssembly.Instance(wasmModule, {});\n"
+        );
+    }
+
+    #[test]
+    fn changed_glue_fails_loudly() {
+        let changed = glue().replace("readFileSync(wasmPath)", "readFileSync(path)");
+        let err = patch_glue(&changed).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "expected exactly one `const wasmBytes = require('fs').readFileSync(wasmPath);`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_artifact_has_the_header_config_glue_and_decodable_wasm() {
+        let wasm = b"\0asm\x01\0\0\0 pretend module".repeat(20);
+        let artifact = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
+        let code = &artifact.code;
+        assert!(
+            code.starts_with("/*! demo 1.2.3: an Auth0 post-login Action"),
+            "{code}"
+        );
+        assert!(code.contains(" * secrets read: a, b\n"));
+        assert!(code
+            .contains(r#"const CONFIG = {"action":"demo","budgetMs":5000,"onError":"continue"};"#));
+        assert!(code.contains("exports.x = 1;"));
+        assert!(!code.contains("readFileSync") && !code.contains("@@POSTLOGIN_WASM@@"));
+        let embedded = base64::encode(&compress(&wasm));
+        assert!(code.contains(&format!("const WASM = \"{embedded}\";")));
+        let mut decompressed = Vec::new();
+        brotli::BrotliDecompress(&mut &compress(&wasm)[..], &mut decompressed).unwrap();
+        assert_eq!(decompressed, wasm);
+    }
+
+    #[test]
+    fn same_inputs_give_the_same_bytes() {
+        let wasm = b"\0asm\x01\0\0\0".repeat(50);
+        let one = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
+        let two = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
+        assert_eq!(one.code, two.code);
+    }
+
+    #[test]
+    fn only_node_builtins_may_be_required() {
+        assert!(check_requires(r#"const z=require("zlib");"#).is_ok());
+        let err = check_requires(r#"require("zlib");require("axios")"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the generated code calls `require(\"axios\")`, which an Auth0 Action cannot load"
+        );
+        assert!(check_requires("x=__dirname").is_err());
+    }
+}

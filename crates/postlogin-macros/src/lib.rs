@@ -1,0 +1,216 @@
+//! `#[postlogin::action]`: checks an Action's signature and, for WebAssembly, exports it under
+//! the handler name Auth0 calls. The function itself is left as written, so native tests call it.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::{FnArg, ItemFn, ReturnType, Type};
+
+/// Marks `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`
+/// (or `on_continue_post_login`) as an Auth0 post-login handler.
+#[proc_macro_attribute]
+pub fn action(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Auth0's handler names, by the Rust function name that implements them.
+const HANDLERS: &[(&str, &str)] = &[
+    ("on_execute_post_login", "onExecutePostLogin"),
+    ("on_continue_post_login", "onContinuePostLogin"),
+];
+
+const SIGNATURE: &str =
+    "expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`";
+
+fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    if !attr.is_empty() {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[postlogin::action] takes no arguments; the function's name selects the handler",
+        ));
+    }
+    let function: ItemFn = syn::parse2(item)?;
+    let signature = &function.sig;
+    let name = &signature.ident;
+
+    let Some(&(_, js_name)) = HANDLERS.iter().find(|(rust, _)| name == rust) else {
+        return Err(syn::Error::new_spanned(
+            name,
+            "an Action handler must be named `on_execute_post_login` or `on_continue_post_login`",
+        ));
+    };
+    if signature.asyncness.is_none() {
+        return Err(syn::Error::new_spanned(
+            signature.fn_token,
+            format!("an Action handler must be `async`: {SIGNATURE}"),
+        ));
+    }
+    if !signature.generics.params.is_empty() || signature.generics.where_clause.is_some() {
+        return Err(syn::Error::new_spanned(
+            &signature.generics,
+            format!("an Action handler cannot be generic: {SIGNATURE}"),
+        ));
+    }
+    let arguments: Vec<&FnArg> = signature.inputs.iter().collect();
+    let [event, api] = arguments.as_slice() else {
+        return Err(syn::Error::new_spanned(
+            &signature.inputs,
+            format!("an Action handler takes exactly two arguments: {SIGNATURE}"),
+        ));
+    };
+    check_reference(event, false, "the first argument must be `&Event`")?;
+    check_reference(api, true, "the second argument must be `&mut Api`")?;
+    if matches!(signature.output, ReturnType::Default) {
+        return Err(syn::Error::new_spanned(
+            signature,
+            format!("an Action handler returns `Result<(), Error>`: {SIGNATURE}"),
+        ));
+    }
+
+    let export = format_ident!("__postlogin_export_{}", name);
+    Ok(quote! {
+        #function
+
+        // Checked on every target, so a wrong type fails `cargo test` too, not only the wasm build.
+        const _: fn() = || {
+            fn is_action<F>(_: F)
+            where
+                F: AsyncFnOnce(&::postlogin::Event, &mut ::postlogin::Api)
+                    -> ::core::result::Result<(), ::postlogin::Error>,
+            {
+            }
+            is_action(#name);
+        };
+
+        #[cfg(target_arch = "wasm32")]
+        #[::postlogin::__private::wasm_bindgen::prelude::wasm_bindgen(
+            js_name = #js_name,
+            wasm_bindgen = ::postlogin::__private::wasm_bindgen,
+            wasm_bindgen_futures = ::postlogin::__private::wasm_bindgen_futures,
+        )]
+        #[doc(hidden)]
+        pub async fn #export(
+            event_json: ::std::string::String,
+        ) -> ::std::string::String {
+            ::postlogin::__private::execute(event_json, #name).await
+        }
+    })
+}
+
+fn check_reference(argument: &FnArg, mutable: bool, message: &str) -> syn::Result<()> {
+    let fits = match argument {
+        FnArg::Typed(typed) => matches!(
+            &*typed.ty,
+            Type::Reference(reference) if reference.mutability.is_some() == mutable
+        ),
+        FnArg::Receiver(_) => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            span_of(argument),
+            format!("{message}: {SIGNATURE}"),
+        ))
+    }
+}
+
+fn span_of(argument: &FnArg) -> Span {
+    syn::spanned::Spanned::span(argument)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(attr: TokenStream2, item: TokenStream2) -> String {
+        expand(attr, item).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_well_formed_handler_keeps_its_function_and_gets_an_export() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn on_execute_post_login(e: &Event, a: &mut Api) -> Result<(), Error> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.starts_with("async fn on_execute_post_login"), "{out}");
+        assert!(out.contains("js_name = \"onExecutePostLogin\""), "{out}");
+        assert!(
+            out.contains("__postlogin_export_on_execute_post_login"),
+            "{out}"
+        );
+        assert!(out.contains("# [cfg (target_arch = \"wasm32\")]"), "{out}");
+    }
+
+    #[test]
+    fn the_continue_handler_is_exported_under_its_auth0_name() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn on_continue_post_login(e: &Event, a: &mut Api) -> Result<(), Error> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.contains("js_name = \"onContinuePostLogin\""), "{out}");
+    }
+
+    #[test]
+    fn signature_errors_say_what_is_expected() {
+        let cases = [
+            (
+                quote!(fast),
+                quote!(async fn on_execute_post_login(e: &Event, a: &mut Api) -> Result<(), Error> {}),
+                "#[postlogin::action] takes no arguments; the function's name selects the handler",
+            ),
+            (
+                quote!(),
+                quote!(async fn enrich(e: &Event, a: &mut Api) -> Result<(), Error> {}),
+                "an Action handler must be named `on_execute_post_login` or `on_continue_post_login`",
+            ),
+            (
+                quote!(),
+                quote!(fn on_execute_post_login(e: &Event, a: &mut Api) -> Result<(), Error> {}),
+                "an Action handler must be `async`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login<T>(e: &Event, a: &mut Api) -> Result<(), Error> {}),
+                "an Action handler cannot be generic: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login(e: &Event) -> Result<(), Error> {}),
+                "an Action handler takes exactly two arguments: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login(e: Event, a: &mut Api) -> Result<(), Error> {}),
+                "the first argument must be `&Event`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login(e: &Event, a: &Api) -> Result<(), Error> {}),
+                "the second argument must be `&mut Api`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login(e: &Event, a: &mut Api) {}),
+                "an Action handler returns `Result<(), Error>`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+            ),
+        ];
+        for (attr, item, expected) in cases {
+            assert_eq!(error_of(attr, item.clone()), expected, "{item}");
+        }
+    }
+}

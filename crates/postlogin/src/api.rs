@@ -1,0 +1,163 @@
+//! The post-login `api`, as an ordered list of commands.
+//!
+//! An Action never touches Auth0's `api` object directly: it records what it wants done, and the
+//! shim applies the commands in order once the Action has succeeded (or applies the failure policy
+//! instead). That keeps the Action a pure function of the event and its capabilities' answers,
+//! testable natively, and all-or-nothing: a failing Action leaves no half-applied claims.
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde_json::Value;
+
+use crate::http::Http;
+use crate::Error;
+
+/// One call to make on Auth0's `api`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Command {
+    SetAccessTokenClaim(String, Value),
+    SetIdTokenClaim(String, Value),
+    Deny(String),
+}
+
+/// `{"op": "accessToken.setCustomClaim", "args": [name, value]}`: the method path on Auth0's
+/// `api` and its arguments, which is all the shim needs to apply a command.
+impl Serialize for Command {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut call = serializer.serialize_struct("Command", 2)?;
+        match self {
+            Command::SetAccessTokenClaim(name, value) => {
+                call.serialize_field("op", "accessToken.setCustomClaim")?;
+                call.serialize_field("args", &(name, value))?;
+            }
+            Command::SetIdTokenClaim(name, value) => {
+                call.serialize_field("op", "idToken.setCustomClaim")?;
+                call.serialize_field("args", &(name, value))?;
+            }
+            Command::Deny(reason) => {
+                call.serialize_field("op", "access.deny")?;
+                call.serialize_field("args", &(reason,))?;
+            }
+        }
+        call.end()
+    }
+}
+
+/// What an Action can do and use during one login.
+#[derive(Debug)]
+pub struct Api {
+    commands: Vec<Command>,
+    http: Http,
+}
+
+impl Api {
+    pub fn new(http: Http) -> Self {
+        Api {
+            commands: Vec::new(),
+            http,
+        }
+    }
+
+    /// Outgoing HTTP (the runtime's `fetch` in WebAssembly, scripted routes in tests).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// `api.accessToken`
+    pub fn access_token(&mut self) -> TokenApi<'_> {
+        TokenApi {
+            commands: &mut self.commands,
+            token: Token::Access,
+        }
+    }
+
+    /// `api.idToken`
+    pub fn id_token(&mut self) -> TokenApi<'_> {
+        TokenApi {
+            commands: &mut self.commands,
+            token: Token::Id,
+        }
+    }
+
+    /// `api.access`
+    pub fn access(&mut self) -> AccessApi<'_> {
+        AccessApi {
+            commands: &mut self.commands,
+        }
+    }
+
+    /// The commands recorded so far, in order.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    pub fn into_commands(self) -> Vec<Command> {
+        self.commands
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    Access,
+    Id,
+}
+
+pub struct TokenApi<'a> {
+    commands: &'a mut Vec<Command>,
+    token: Token,
+}
+
+impl TokenApi<'_> {
+    /// `setCustomClaim(name, value)`: any value that serializes to JSON.
+    pub fn set_custom_claim<T: Serialize + ?Sized>(
+        self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let value = serde_json::to_value(value).map_err(|err| Error::Encode {
+            what: format!("claim {name}"),
+            detail: crate::error::without_string_literals(&err.to_string()),
+        })?;
+        let name = name.to_owned();
+        self.commands.push(match self.token {
+            Token::Access => Command::SetAccessTokenClaim(name, value),
+            Token::Id => Command::SetIdTokenClaim(name, value),
+        });
+        Ok(())
+    }
+}
+
+pub struct AccessApi<'a> {
+    commands: &'a mut Vec<Command>,
+}
+
+impl AccessApi<'_> {
+    /// `deny(reason)`: the login ends as `access_denied` with this reason after this Action.
+    /// The reason reaches the application: keep secrets and internals out of it.
+    pub fn deny(self, reason: impl Into<String>) {
+        self.commands.push(Command::Deny(reason.into()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn commands_serialize_as_the_shim_applies_them() {
+        let commands = [
+            Command::SetAccessTokenClaim("https://x/c".into(), json!({"a": [1]})),
+            Command::SetIdTokenClaim("https://x/c".into(), json!(null)),
+            Command::Deny("no".into()),
+        ];
+        assert_eq!(
+            serde_json::to_value(commands).unwrap(),
+            json!([
+                {"op": "accessToken.setCustomClaim", "args": ["https://x/c", {"a": [1]}]},
+                {"op": "idToken.setCustomClaim", "args": ["https://x/c", null]},
+                {"op": "access.deny", "args": ["no"]},
+            ])
+        );
+    }
+}

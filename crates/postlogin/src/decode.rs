@@ -1,0 +1,286 @@
+//! Typed values out of parsed JSON, with the path of whatever does not fit.
+//!
+//! The event is parsed once into a `serde_json::Value` (the one JSON deserializer the wasm carries,
+//! needed anyway for HTTP bodies and claims) and then taken apart by these small conversions.
+//! `#[derive(Deserialize)]` on the event's dozen structs tripled the Action's wasm: each struct
+//! instantiates serde's visitor machinery, and type errors pull in float formatting.
+
+use serde_json::{Map, Value};
+
+/// Why a value does not fit, and where (outermost step first once complete).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    path: Vec<String>,
+    problem: String,
+}
+
+impl DecodeError {
+    pub(crate) fn mismatch(expected: &str, found: &Value) -> Self {
+        DecodeError {
+            path: Vec::new(),
+            problem: format!("expected {expected}, found {}", kind_of(found)),
+        }
+    }
+
+    /// Prefixes a step: errors are built innermost first and travel outwards.
+    pub(crate) fn at(mut self, step: String) -> Self {
+        self.path.push(step);
+        self
+    }
+
+    /// `user.identities[0].user_id: expected a string, found a number`
+    pub(crate) fn message(&self) -> String {
+        let mut path = String::new();
+        for step in self.path.iter().rev() {
+            if !path.is_empty() && !step.starts_with('[') {
+                path.push('.');
+            }
+            path.push_str(step);
+        }
+        if path.is_empty() {
+            self.problem.clone()
+        } else {
+            format!("{path}: {}", self.problem)
+        }
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A type that can be taken out of JSON. `absent` is its value when the field is missing or
+/// null: `None` means the field is required.
+pub(crate) trait FromJson: Sized {
+    fn from_json(value: Value) -> Result<Self, DecodeError>;
+
+    fn absent() -> Option<Self> {
+        None
+    }
+}
+
+impl FromJson for String {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        match value {
+            Value::String(text) => Ok(text),
+            other => Err(DecodeError::mismatch("a string", &other)),
+        }
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        value
+            .as_bool()
+            .ok_or_else(|| DecodeError::mismatch("a boolean", &value))
+    }
+}
+
+impl FromJson for u64 {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        value
+            .as_u64()
+            .ok_or_else(|| DecodeError::mismatch("a whole number", &value))
+    }
+}
+
+impl FromJson for Value {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        Ok(value)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Value::Null)
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        T::from_json(value).map(Some)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        let Value::Array(items) = value else {
+            return Err(DecodeError::mismatch("an array", &value));
+        };
+        let mut decoded = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            decoded.push(T::from_json(item).map_err(|err| err.at(format!("[{index}]")))?);
+        }
+        Ok(decoded)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Vec::new())
+    }
+}
+
+/// The members of a JSON object, taken out one field at a time. The first error is kept aside
+/// rather than returned at once: with no early return per field, a struct's conversion is a
+/// straight run of calls instead of a cascade of partial drops (which dominated the wasm).
+pub(crate) struct Fields {
+    members: Map<String, Value>,
+    error: Option<DecodeError>,
+}
+
+impl Fields {
+    pub(crate) fn of(value: Value) -> Result<Fields, DecodeError> {
+        match value {
+            Value::Object(members) => Ok(Fields {
+                members,
+                error: None,
+            }),
+            other => Err(DecodeError::mismatch("an object", &other)),
+        }
+    }
+
+    /// Field `key` as a `T`; null counts as absent, as it does in Auth0's own code. On error,
+    /// a placeholder: [`Fields::finish`] reports the error instead of the value.
+    ///
+    /// Only the match below is generic: every struct field instantiates it, so the map lookup
+    /// and the error bookkeeping live in the non-generic helpers.
+    pub(crate) fn take<T: FromJson + Default>(&mut self, key: &str) -> T {
+        let result = match self.remove(key) {
+            None => T::absent().ok_or(None),
+            Some(value) => T::from_json(value).map_err(Some),
+        };
+        result.unwrap_or_else(|err| {
+            self.record(key, err);
+            T::default()
+        })
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Value> {
+        self.members.remove(key).filter(|value| !value.is_null())
+    }
+
+    /// Keeps the first error: `None` stands for "missing".
+    fn record(&mut self, key: &str, err: Option<DecodeError>) {
+        if self.error.is_none() {
+            self.error = Some(match err {
+                Some(err) => err.at(key.to_owned()),
+                None => DecodeError {
+                    path: Vec::new(),
+                    problem: format!("missing field `{key}`"),
+                },
+            });
+        }
+    }
+
+    pub(crate) fn finish<T>(self, decoded: T) -> Result<T, DecodeError> {
+        match self.error {
+            Some(err) => Err(err),
+            None => Ok(decoded),
+        }
+    }
+}
+
+/// Declares a struct of the event together with its conversion from JSON: each field names the
+/// JSON key it comes from. Unknown keys are ignored; Auth0 adds fields over time.
+macro_rules! json_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident : $type:ty = $key:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $type, )*
+        }
+
+        impl $crate::decode::FromJson for $name {
+            #[inline(never)]
+            fn from_json(value: serde_json::Value) -> Result<Self, $crate::decode::DecodeError> {
+                let mut fields = $crate::decode::Fields::of(value)?;
+                let decoded = $name { $( $field: fields.take($key), )* };
+                fields.finish(decoded)
+            }
+        }
+    };
+}
+pub(crate) use json_struct;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    json_struct! {
+        pub struct Inner {
+            pub id: String = "id",
+            pub tags: Vec<String> = "tags",
+        }
+    }
+
+    json_struct! {
+        pub struct Outer {
+            pub inner: Option<Inner> = "inner",
+            pub items: Vec<Inner> = "items",
+            pub count: Option<u64> = "count",
+            pub flag: Option<bool> = "flagName",
+            pub free: Value = "free",
+        }
+    }
+
+    fn decode(value: Value) -> Result<Outer, String> {
+        Outer::from_json(value).map_err(|err| err.message())
+    }
+
+    #[test]
+    fn absent_and_null_optional_fields_take_their_defaults() {
+        let outer = decode(json!({"inner": null, "unknown": [1]})).unwrap();
+        assert!(outer.inner.is_none() && outer.items.is_empty() && outer.free.is_null());
+        let outer =
+            decode(json!({"inner": {"id": "a", "tags": ["t"]}, "count": 3, "flagName": true}))
+                .unwrap();
+        let inner = outer.inner.unwrap();
+        assert_eq!(
+            (inner.id.as_str(), inner.tags.as_slice()),
+            ("a", ["t".to_owned()].as_slice())
+        );
+        assert_eq!((outer.count, outer.flag), (Some(3), Some(true)));
+    }
+
+    #[test]
+    fn errors_carry_the_full_path_and_no_value() {
+        let cases = [
+            (
+                json!({"items": [{"id": "a"}, {"id": 5}]}),
+                "items[1].id: expected a string, found a number",
+            ),
+            (
+                json!({"inner": {"id": "a", "tags": ["x", "SECRET", false]}}),
+                "inner.tags[2]: expected a string, found a boolean",
+            ),
+            (json!({"inner": {}}), "inner: missing field `id`"),
+            (
+                json!({"count": -1}),
+                "count: expected a whole number, found a number",
+            ),
+            (
+                json!({"flagName": "true"}),
+                "flagName: expected a boolean, found a string",
+            ),
+            (json!("SECRET"), "expected an object, found a string"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(decode(value).unwrap_err(), expected);
+        }
+    }
+}

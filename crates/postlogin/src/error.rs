@@ -1,0 +1,135 @@
+//! Every way an Action can fail, as a typed value.
+//!
+//! The `Display` text of an error becomes the deny reason Auth0 sends to the application
+//! (`error_description`), so it is short, says what failed, and never carries a secret value, a
+//! token or a response body. Values that come from serde are stripped of quoted literals for the
+//! same reason: a type error on a string would otherwise echo the string.
+
+use std::fmt;
+
+/// The name of a remote party in error messages ("token endpoint", "backend"): requests are
+/// labelled with it so that no URL (which may carry an email address) ends up in a deny reason.
+pub type Service = std::borrow::Cow<'static, str>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The event Auth0 passed does not have the shape the Action needs.
+    #[error("malformed event: {0}")]
+    MalformedEvent(String),
+
+    /// A secret the Action reads is not configured.
+    #[error("missing secret {0}")]
+    MissingSecret(String),
+
+    /// A secret the Action reads is configured but empty.
+    #[error("secret {0} is empty")]
+    EmptySecret(String),
+
+    /// A URL (from a secret or from code) cannot be used.
+    #[error("{what} is not a usable URL: {reason}")]
+    InvalidUrl { what: String, reason: &'static str },
+
+    /// The remote party did not answer within the request's timeout.
+    #[error("{service} did not answer within {ms} ms")]
+    Timeout { service: Service, ms: u32 },
+
+    /// The request could not be sent or its answer could not be read.
+    #[error("{service} could not be reached")]
+    Network { service: Service },
+
+    /// The remote party answered with an unexpected status.
+    #[error("{service} answered HTTP {status}{}", code_suffix(.code))]
+    Status {
+        service: Service,
+        status: u16,
+        /// An OAuth-style error code (`invalid_client`), kept only when it looks like one.
+        code: Option<String>,
+    },
+
+    /// The remote party answered 2xx with a body the Action cannot use.
+    #[error("{service} sent an unusable answer: {detail}")]
+    InvalidAnswer { service: Service, detail: String },
+
+    /// A value could not be turned into JSON (a claim, a request body).
+    #[error("cannot encode {what} as JSON: {detail}")]
+    Encode { what: String, detail: String },
+
+    /// An error the Action itself raised with [`Error::action`].
+    #[error("{0}")]
+    Action(String),
+}
+
+impl Error {
+    /// An error of the Action's own making; its text is the deny reason, so keep secrets out.
+    pub fn action(message: impl fmt::Display) -> Self {
+        Error::Action(message.to_string())
+    }
+
+    pub(crate) fn invalid_answer(service: &Service, detail: impl fmt::Display) -> Self {
+        Error::InvalidAnswer {
+            service: service.clone(),
+            detail: without_string_literals(&detail.to_string()),
+        }
+    }
+}
+
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default()
+}
+
+/// Removes every `"…"` literal (and the space before it) from a serde message:
+/// `invalid type: string "AT-1234", expected u64` → `invalid type: string, expected u64`.
+pub(crate) fn without_string_literals(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find('"') {
+        let Some(len) = rest[start + 1..].find('"') else {
+            break;
+        };
+        out.push_str(rest[..start].trim_end_matches(' '));
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_are_removed_from_serde_messages() {
+        assert_eq!(
+            without_string_literals(r#"invalid type: string "AT-secret", expected a boolean"#),
+            "invalid type: string, expected a boolean"
+        );
+        assert_eq!(without_string_literals(r#"a "x" b "y""#), "a b");
+        assert_eq!(
+            without_string_literals("missing field `user`"),
+            "missing field `user`"
+        );
+        assert_eq!(without_string_literals(r#"odd " quote"#), r#"odd " quote"#);
+    }
+
+    #[test]
+    fn status_errors_name_the_service_and_code() {
+        let err = Error::Status {
+            service: "token endpoint".into(),
+            status: 401,
+            code: Some("invalid_client".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "token endpoint answered HTTP 401 (invalid_client)"
+        );
+        let err = Error::Status {
+            service: "backend".into(),
+            status: 503,
+            code: None,
+        };
+        assert_eq!(err.to_string(), "backend answered HTTP 503");
+    }
+}

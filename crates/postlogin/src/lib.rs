@@ -1,0 +1,59 @@
+//! Write Auth0 post-login Actions in Rust.
+//!
+//! An Action is an `async fn(&Event, &mut Api) -> Result<(), Error>` marked with
+//! [`#[postlogin::action]`](action). It reads the typed [`Event`], calls out through
+//! [`Api::http`], and records what Auth0 should do (claims, deny, …) as ordered [`Command`]s.
+//! `postlogin build` compiles it into one JavaScript file for the Auth0 editor; natively,
+//! [`testing::Harness`] runs the very same function under `cargo test`.
+//!
+//! ```
+//! use postlogin::{Api, Error, Event};
+//!
+//! #[postlogin::action]
+//! async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error> {
+//!     if event.user.verified_email().is_some() {
+//!         api.access_token().set_custom_claim("https://example.com/verified", &true)?;
+//!     }
+//!     Ok(())
+//! }
+//! ```
+
+mod api;
+mod decode;
+mod error;
+mod event;
+pub mod http;
+mod oauth;
+mod outcome;
+mod secrets;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod export;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+pub use api::{AccessApi, Api, Command, TokenApi};
+pub use error::{Error, Service};
+pub use event::{
+    Authentication, AuthenticationMethod, Authorization, Client, Connection, Event, Identity,
+    Organization, Request as EventRequest, ResourceServer, Stats, Tenant, Transaction, User,
+};
+pub use http::{Http, Method, Request, Response};
+pub use oauth::{AccessToken, ClientCredentials};
+pub use outcome::Outcome;
+pub use postlogin_macros::action;
+pub use secrets::Secrets;
+pub use serde_json::{self, json, Value};
+pub use url::BaseUrl;
+
+/// What `#[postlogin::action]` expands to refers to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(target_arch = "wasm32")]
+    pub use crate::export::execute;
+    #[cfg(target_arch = "wasm32")]
+    pub use wasm_bindgen;
+    #[cfg(target_arch = "wasm32")]
+    pub use wasm_bindgen_futures;
+}

@@ -1,0 +1,141 @@
+//! `event.secrets`: the Action's configured secrets, write-only in Auth0 and never printed here.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::decode::{DecodeError, FromJson};
+use crate::url::BaseUrl;
+use crate::Error;
+
+/// Every value is a string (checked when the event is decoded); they stay in the JSON map they
+/// arrived in rather than being copied into a map of their own.
+#[derive(Clone, Default)]
+pub struct Secrets(Map<String, Value>);
+
+impl FromJson for Secrets {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        let Value::Object(map) = value else {
+            return Err(DecodeError::mismatch("an object", &value));
+        };
+        if let Some((name, value)) = map.iter().find(|(_, value)| !value.is_string()) {
+            return Err(DecodeError::mismatch("a string", value).at(name.clone()));
+        }
+        Ok(Secrets(map))
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Secrets::default())
+    }
+}
+
+impl Secrets {
+    /// The secret's value; an absent or empty secret is an error that names it.
+    pub fn get(&self, name: &str) -> Result<&str, Error> {
+        match self.0.get(name).and_then(Value::as_str) {
+            None => Err(Error::MissingSecret(name.to_owned())),
+            Some(value) if value.trim().is_empty() => Err(Error::EmptySecret(name.to_owned())),
+            Some(value) => Ok(value),
+        }
+    }
+
+    /// A secret holding a URL such as `https://api.example.com/v1`.
+    pub fn url(&self, name: &str) -> Result<BaseUrl, Error> {
+        BaseUrl::parse(self.get(name)?).map_err(|reason| secret_url_error(name, reason))
+    }
+
+    /// A secret holding an Auth0 domain: a bare host (`tenant.eu.auth0.com`) means
+    /// `https://host`, a full origin (`http://127.0.0.1:4321`) is used as it is.
+    pub fn origin(&self, name: &str) -> Result<BaseUrl, Error> {
+        BaseUrl::parse_host_or_origin(self.get(name)?)
+            .map_err(|reason| secret_url_error(name, reason))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every configured value, for scrubbing text that leaves the Action.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
+        self.0.values().filter_map(Value::as_str)
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn to_json(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(name.into(), Value::String(value.into()));
+    }
+}
+
+fn secret_url_error(name: &str, reason: &'static str) -> Error {
+    Error::InvalidUrl {
+        what: format!("secret {name}"),
+        reason,
+    }
+}
+
+/// Names only: a secret's value must not reach a log through `{:?}`.
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Secrets {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut secrets = Secrets::default();
+        for (name, value) in iter {
+            secrets.insert(name, value);
+        }
+        secrets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> Secrets {
+        [
+            ("id", "abc"),
+            ("blank", " "),
+            ("api", "https://api.example.com/"),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn missing_and_empty_secrets_are_named() {
+        assert_eq!(secrets().get("id").unwrap(), "abc");
+        assert_eq!(
+            secrets().get("nope").unwrap_err().to_string(),
+            "missing secret nope"
+        );
+        assert_eq!(
+            secrets().get("blank").unwrap_err().to_string(),
+            "secret blank is empty"
+        );
+    }
+
+    #[test]
+    fn urls_in_secrets_are_checked_without_echoing_them() {
+        assert_eq!(
+            secrets().url("api").unwrap().as_str(),
+            "https://api.example.com"
+        );
+        let err = secrets().url("id").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "secret id is not a usable URL: it must start with https:// or http://"
+        );
+    }
+
+    #[test]
+    fn debug_shows_names_only() {
+        assert_eq!(format!("{:?}", secrets()), r#"{"api", "blank", "id"}"#);
+    }
+}

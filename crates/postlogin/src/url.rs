@@ -1,0 +1,156 @@
+//! Base URLs and the one way to put user data into a URL: percent-encoded, never by hand.
+//!
+//! A full URL parser (the `url` crate, with IDNA tables) would cost more than the rest of an Action
+//! in wasm bytes; Actions only need to check a configured base and append encoded segments.
+
+use std::fmt;
+
+/// An `http(s)://host[:port][/path]` with no query, no fragment and no trailing slash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Checks a full URL. The reasons are fixed strings: the URL itself may be confidential.
+    pub fn parse(text: &str) -> Result<BaseUrl, &'static str> {
+        let text = text.trim();
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or("it must start with https:// or http://")?;
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("it contains spaces or control characters");
+        }
+        if text.contains(['?', '#']) {
+            return Err("it must not have a query or a fragment");
+        }
+        let authority = rest.split('/').next().unwrap_or_default();
+        if authority.is_empty() {
+            return Err("it has no host");
+        }
+        if authority.contains('@') {
+            return Err("it must not carry credentials");
+        }
+        Ok(BaseUrl(text.trim_end_matches('/').to_owned()))
+    }
+
+    /// Like [`BaseUrl::parse`], but a bare host name means `https://host`.
+    pub fn parse_host_or_origin(text: &str) -> Result<BaseUrl, &'static str> {
+        let text = text.trim();
+        if text.contains("://") {
+            BaseUrl::parse(text)
+        } else {
+            BaseUrl::parse(&format!("https://{text}"))
+        }
+    }
+
+    /// This URL with `/`-joined path segments appended, each percent-encoded as ONE segment:
+    /// `join(["api", "users", "a/b@c"])` → `…/api/users/a%2Fb%40c`.
+    pub fn join<I, S>(&self, segments: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut url = self.0.clone();
+        for segment in segments {
+            url.push('/');
+            url.push_str(&encode_component(segment.as_ref()));
+        }
+        url
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({})", self.0)
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, so the result is safe as a
+/// path segment, a query key or a query value alike (`+`, `/`, `?`, `#`, `%`, `@` included).
+pub fn encode_component(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len() * 3);
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_keep_only_unreserved_characters() {
+        assert_eq!(encode_component("alice@example.com"), "alice%40example.com");
+        assert_eq!(
+            encode_component("a+b/c?d#e%f g"),
+            "a%2Bb%2Fc%3Fd%23e%25f%20g"
+        );
+        assert_eq!(encode_component("\"q\"'"), "%22q%22%27");
+        assert_eq!(encode_component("jü"), "j%C3%BC");
+        assert_eq!(encode_component("A-z_0.9~"), "A-z_0.9~");
+    }
+
+    #[test]
+    fn base_urls_accept_origins_and_paths() {
+        let base = BaseUrl::parse("https://api.example.com/v1/").unwrap();
+        assert_eq!(base.as_str(), "https://api.example.com/v1");
+        assert_eq!(
+            base.join(["users", "a/b"]),
+            "https://api.example.com/v1/users/a%2Fb"
+        );
+    }
+
+    #[test]
+    fn bare_hosts_mean_https() {
+        assert_eq!(
+            BaseUrl::parse_host_or_origin("tenant.eu.auth0.com")
+                .unwrap()
+                .as_str(),
+            "https://tenant.eu.auth0.com"
+        );
+        assert_eq!(
+            BaseUrl::parse_host_or_origin("http://127.0.0.1:4321/")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:4321"
+        );
+    }
+
+    #[test]
+    fn unusable_urls_are_refused_with_a_reason() {
+        let cases = [
+            ("ftp://x", "it must start with https:// or http://"),
+            ("example.com", "it must start with https:// or http://"),
+            ("https://", "it has no host"),
+            ("https:///path", "it has no host"),
+            (
+                "https://a b.com",
+                "it contains spaces or control characters",
+            ),
+            (
+                "https://a.com/?q=1",
+                "it must not have a query or a fragment",
+            ),
+            ("https://user:pw@a.com", "it must not carry credentials"),
+        ];
+        for (text, reason) in cases {
+            assert_eq!(BaseUrl::parse(text), Err(reason), "{text}");
+        }
+        assert_eq!(
+            BaseUrl::parse_host_or_origin("bad host"),
+            Err("it contains spaces or control characters")
+        );
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every test postlogin has, from a fresh clone: tools, Rust (native), the compiler, and the built
+# Action under Node 18, 20 and 22 against real HTTP servers on 127.0.0.1.
+#
+#   scripts/test.sh
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bin=${POSTLOGIN_TOOLS:-$HOME/.cache/postlogin}/bin
+
+section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+section "tools"
+scripts/setup.sh
+
+section "style: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet -p postlogin -p enrich-from-backend --target wasm32-unknown-unknown -- -D warnings
+
+section "native: cargo test --workspace (SDK, macro, compiler, examples; no Node, no wasm)"
+cargo test --workspace
+
+section "compile: postlogin build examples/enrich-from-backend"
+cargo run --quiet --release -p postlogin-cli -- build examples/enrich-from-backend --out dist
+artifact=$root/dist/enrich-from-backend/action.js
+size=$(wc -c <"$artifact")
+if ((size > 64000)); then
+  echo "FAIL: $artifact is $size bytes; this example must stay at or under 64000" >&2
+  exit 1
+fi
+
+shim_tests=(test/*.test.js)
+for node in node18 node20 node22; do
+  section "JavaScript on $("$bin/$node" --version): the built artifact and the emulator (node --test)"
+  (cd action-shim && POSTLOGIN_ARTIFACT=$artifact "$bin/$node" --test "${shim_tests[@]}")
+done
+
+section "JavaScript: the hand-written baseline passes the same contract (node --test)"
+(cd action-shim && "$bin/node22" --test test/enrich-from-backend.test.js)
+
+section "all tests passed"
