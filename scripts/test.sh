@@ -30,7 +30,8 @@ if ((size > 64000)); then
   exit 1
 fi
 
-shim_tests=(test/*.test.js)
+shim_tests=(action-shim/test/*.test.js)
+shim_tests=("${shim_tests[@]#action-shim/}")
 for node in node18 node20 node22; do
   section "JavaScript on $("$bin/$node" --version): the built artifact and the emulator (node --test)"
   (cd action-shim && POSTLOGIN_ARTIFACT=$artifact "$bin/$node" --test "${shim_tests[@]}")

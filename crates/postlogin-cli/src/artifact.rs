@@ -5,9 +5,9 @@ use std::io::Write;
 
 use sha2::{Digest, Sha256};
 
-use crate::base64;
 use crate::manifest::ActionCrate;
 use crate::CliError;
+use crate::{base91, imports};
 
 /// The shim template, embedded so the compiler needs no file at run time.
 const TEMPLATE: &str = include_str!("../../../action-shim/template.js");
@@ -27,6 +27,8 @@ const GLUE_TYPES_COMMENT: &str = "/* @ts-self-types=\"./action.d.ts\" */\n";
 
 pub struct Artifact {
     pub code: String,
+    /// The wasm as embedded: optimized, imports renamed.
+    pub wasm: usize,
     pub compressed_wasm: usize,
     pub embedded_wasm: usize,
     pub wasm_sha256: String,
@@ -40,9 +42,11 @@ impl Artifact {
         wasm: &[u8],
         minify: impl Fn(&str) -> Result<String, CliError>,
     ) -> Result<Artifact, CliError> {
-        let glue = patch_glue(glue)?;
+        let renamed = imports::shorten(wasm)?;
+        let glue = imports::patch_glue(&patch_glue(glue)?, &renamed.names)?;
+        let wasm = renamed.wasm.as_slice();
         let compressed = compress(wasm);
-        let embedded = format!("\"{}\"", base64::encode(&compressed));
+        let embedded = format!("'{}'", base91::encode(&compressed));
         let wasm_sha256 = hex(&Sha256::digest(wasm));
 
         let shim = fill(TEMPLATE, "/*@HEADER@*/\n", "")?;
@@ -57,6 +61,7 @@ impl Artifact {
         let header = header(action, &wasm_sha256, wasm.len(), compressed.len(), body_len);
         Ok(Artifact {
             code: header + &code,
+            wasm: wasm.len(),
             compressed_wasm: compressed.len(),
             embedded_wasm: embedded.len(),
             wasm_sha256,
@@ -126,7 +131,7 @@ fn config_literal(action: &ActionCrate) -> String {
 
 /// The artifact may load Node built-ins only; anything else would fail inside Auth0.
 fn check_requires(code: &str) -> Result<(), CliError> {
-    const ALLOWED: &[&str] = &["require(\"zlib\")"];
+    const ALLOWED: &[&str] = &["require(\"zlib\")", "require('zlib')"];
     for (at, _) in code.match_indices("require(") {
         if !ALLOWED
             .iter()
@@ -164,7 +169,7 @@ fn header(
          \x20* compiled from Rust by postlogin {tool}. Do not edit: rebuild with `postlogin build`.\n\
          \x20* secrets read: {secrets}\n\
          \x20* on error: {on_error}; time budget: {budget} ms\n\
-         \x20* wasm: {wasm_len} bytes, sha256 {wasm_sha256}; embedded brotli+base64: {compressed_len} bytes compressed\n\
+         \x20* wasm: {wasm_len} bytes, sha256 {wasm_sha256}; embedded brotli+basE91: {compressed_len} bytes compressed\n\
          \x20* code after this header: {body_len} bytes\n\
          \x20*/\n",
         name = action.name,
@@ -201,16 +206,24 @@ mod tests {
 
     fn glue() -> String {
         format!(
-            "{GLUE_TYPES_COMMENT}exports.x = 1;\n{}let wasm = new WebAssembly.Instance(wasmModule, {{}});\n",
+            "{GLUE_TYPES_COMMENT}exports.x = 1;\nconst imports = {{ \"{}\": import0, }};\n{}let wasm = new WebAssembly.Instance(wasmModule, imports);\n",
+            imports::GLUE_MODULE,
             GLUE_FILE_LOADING.concat()
         )
+    }
+
+    /// A valid module: the header and one custom section.
+    fn wasm() -> Vec<u8> {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend([0, 9, 4, b'n', b'a', b'm', b'e', 1, 2, 3, 4]);
+        wasm
     }
 
     #[test]
     fn the_glue_loses_exactly_its_file_loading() {
         assert_eq!(
             patch_glue(&glue()).unwrap(),
-            "exports.x = 1;\nlet wasm = new WebAssembly.Instance(wasmModule, {});\n"
+            "exports.x = 1;\nconst imports = { \"./action_bg.js\": import0, };\nlet wasm = new WebAssembly.Instance(wasmModule, imports);\n"
         );
     }
 
@@ -228,7 +241,7 @@ mod tests {
 
     #[test]
     fn the_artifact_has_the_header_config_glue_and_decodable_wasm() {
-        let wasm = b"\0asm\x01\0\0\0 pretend module".repeat(20);
+        let wasm = wasm();
         let artifact = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
         let code = &artifact.code;
         assert!(
@@ -239,9 +252,10 @@ mod tests {
         assert!(code
             .contains(r#"const CONFIG = {"action":"demo","budgetMs":5000,"onError":"continue"};"#));
         assert!(code.contains("exports.x = 1;"));
+        assert!(code.contains(r#"const imports = { "g": import0, };"#));
         assert!(!code.contains("readFileSync") && !code.contains("@@POSTLOGIN_WASM@@"));
-        let embedded = base64::encode(&compress(&wasm));
-        assert!(code.contains(&format!("const WASM = \"{embedded}\";")));
+        let embedded = base91::encode(&compress(&wasm));
+        assert!(code.contains(&format!("const WASM = '{embedded}';")));
         let mut decompressed = Vec::new();
         brotli::BrotliDecompress(&mut &compress(&wasm)[..], &mut decompressed).unwrap();
         assert_eq!(decompressed, wasm);
@@ -249,7 +263,7 @@ mod tests {
 
     #[test]
     fn same_inputs_give_the_same_bytes() {
-        let wasm = b"\0asm\x01\0\0\0".repeat(50);
+        let wasm = wasm();
         let one = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
         let two = Artifact::assemble(&action(), &glue(), &wasm, |s| Ok(s.to_owned())).unwrap();
         assert_eq!(one.code, two.code);

@@ -86,7 +86,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
 
     progress(
         "Embedding",
-        "brotli, base64 and the shim (esbuild --minify)",
+        "brotli, basE91 and the shim (esbuild --minify)",
     );
     let artifact = Artifact::assemble(&action, &glue, &optimized_wasm, minify)?;
     let report = SizeReport::new(&action, raw_wasm.len(), optimized_wasm.len(), &artifact);

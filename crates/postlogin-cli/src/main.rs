@@ -1,8 +1,9 @@
 //! `postlogin`: compiles a Rust Action crate into one Auth0 post-login Action file.
 
 mod artifact;
-mod base64;
+mod base91;
 mod build;
+mod imports;
 mod manifest;
 mod report;
 mod tools;

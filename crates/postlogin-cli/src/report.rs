@@ -24,8 +24,9 @@ impl SizeReport {
             parts: vec![
                 ("wasm from wasm-pack", raw_wasm),
                 ("wasm after wasm-opt -Oz", optimized_wasm),
+                ("wasm with short import names", artifact.wasm),
                 ("wasm brotli-compressed", artifact.compressed_wasm),
-                ("wasm embedded (base64)", artifact.embedded_wasm),
+                ("wasm embedded (basE91 text)", artifact.embedded_wasm),
                 ("shim + glue + header (minified)", code_without_wasm),
             ],
             total: artifact.code.len(),

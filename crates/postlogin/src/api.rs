@@ -108,17 +108,11 @@ pub struct TokenApi<'a> {
 }
 
 impl TokenApi<'_> {
-    /// `setCustomClaim(name, value)`: any value that serializes to JSON.
-    pub fn set_custom_claim<T: Serialize + ?Sized>(
-        self,
-        name: &str,
-        value: &T,
-    ) -> Result<(), Error> {
-        let value = serde_json::to_value(value).map_err(|err| Error::Encode {
-            what: format!("claim {name}"),
-            detail: crate::error::without_string_literals(&err.to_string()),
-        })?;
-        let name = name.to_owned();
+    /// `setCustomClaim(name, value)`: any JSON value (`json!(…)`, a `Value`, a string, a
+    /// number…). For a typed struct, `serde_json::to_value(&it)?` first: taking `impl Serialize`
+    /// here would put serde's value serializer into every Action's wasm, used or not.
+    pub fn set_custom_claim(self, name: &str, value: impl Into<Value>) -> Result<(), Error> {
+        let (name, value) = (name.to_owned(), value.into());
         self.commands.push(match self.token {
             Token::Access => Command::SetAccessTokenClaim(name, value),
             Token::Id => Command::SetIdTokenClaim(name, value),

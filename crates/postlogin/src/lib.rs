@@ -12,12 +12,14 @@
 //! #[postlogin::action]
 //! async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error> {
 //!     if event.user.verified_email().is_some() {
-//!         api.access_token().set_custom_claim("https://example.com/verified", &true)?;
+//!         api.access_token().set_custom_claim("https://example.com/verified", true)?;
 //!     }
 //!     Ok(())
 //! }
 //! ```
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod allocator;
 mod api;
 mod decode;
 mod error;

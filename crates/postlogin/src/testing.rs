@@ -7,7 +7,7 @@
 //!
 //! async fn action(event: &Event, api: &mut Api) -> Result<(), Error> {
 //!     let answer = api.http().send(Request::get("https://api.example/ping")).await?;
-//!     api.id_token().set_custom_claim("https://example.com/ping", &answer.status())
+//!     api.id_token().set_custom_claim("https://example.com/ping", answer.status())
 //! }
 //!
 //! let run = Harness::new()

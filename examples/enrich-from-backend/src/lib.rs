@@ -37,7 +37,8 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
     }
     let extra_info: Value = answer.error_for_status()?.json()?;
 
-    api.access_token().set_custom_claim(CLAIM, &extra_info)?;
-    api.id_token().set_custom_claim(CLAIM, &extra_info)?;
+    api.access_token()
+        .set_custom_claim(CLAIM, extra_info.clone())?;
+    api.id_token().set_custom_claim(CLAIM, extra_info)?;
     Ok(())
 }
