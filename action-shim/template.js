@@ -55,16 +55,21 @@ function instantiateGlue(wasmModule) {
 let compiledModule;
 let glueExports;
 
+/** A failure to start the Action at all: its message is safe to show (it names no data). */
+class LoadError extends Error {}
+
 function loadAction() {
   if (glueExports === undefined) {
-    if (compiledModule === undefined) {
-      if (typeof WebAssembly !== 'object') {
-        throw new Error('this runtime has no WebAssembly');
+    try {
+      if (compiledModule === undefined) {
+        if (typeof WebAssembly !== 'object') throw new Error('this runtime has no WebAssembly');
+        const { brotliDecompressSync } = require('zlib');
+        compiledModule = new WebAssembly.Module(brotliDecompressSync(decodeBase91(WASM)));
       }
-      const { brotliDecompressSync } = require('zlib');
-      compiledModule = new WebAssembly.Module(brotliDecompressSync(decodeBase91(WASM)));
+      glueExports = instantiateGlue(compiledModule);
+    } catch (error) {
+      throw new LoadError(`cannot start its WebAssembly (${error.message})`);
     }
-    glueExports = instantiateGlue(compiledModule);
   }
   return glueExports;
 }
@@ -104,8 +109,8 @@ async function runHandler(handlerName, event) {
 }
 
 function failureText(error) {
+  if (error instanceof LoadError) return error.message;
   if (error instanceof WebAssembly.RuntimeError) return 'internal error (the Action trapped)';
-  if (error && /no WebAssembly/.test(error.message)) return error.message;
   return 'internal error';
 }
 

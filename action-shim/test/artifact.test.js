@@ -1,0 +1,143 @@
+'use strict';
+/**
+ * Properties of a COMPILED artifact (POSTLOGIN_ARTIFACT) that the behaviour contract does not
+ * see: what it needs at load time, how often it compiles and instantiates its WebAssembly, its
+ * header, and the exact deny reasons postlogin produces. Skipped for the hand-written baseline.
+ */
+
+const { describe, test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { builtinModules } = require('node:module');
+const { runLogin } = require('../emulator');
+const { startServers } = require('../lib/servers');
+
+const ARTIFACT = process.env.POSTLOGIN_ARTIFACT && path.resolve(process.env.POSTLOGIN_ARTIFACT);
+const skip = ARTIFACT ? false : 'only for a compiled artifact (set POSTLOGIN_ARTIFACT)';
+
+/**
+ * Loads the artifact in a fresh Node process whose fs, net, http(s), fetch and module loader
+ * record every use, and prints what was used while loading (not while running a login).
+ */
+function loadInstrumented(artifact) {
+  const probe = `
+    const used = [];
+    const fs = require('fs'), net = require('net'), http = require('http'), https = require('https');
+    for (const [name, mod] of Object.entries({ fs, net, http, https })) {
+      for (const key of Object.keys(mod)) {
+        if (typeof mod[key] === 'function' && !/^[A-Z]/.test(key)) {
+          const original = mod[key];
+          mod[key] = function (...args) { used.push(name + '.' + key); return original.apply(this, args); };
+        }
+      }
+    }
+    globalThis.fetch = () => { used.push('fetch'); return new Promise(() => {}); };
+    const Module = require('module');
+    const load = Module._load;
+    const required = [];
+    Module._load = function (request, ...rest) { required.push(request); return load.call(this, request, ...rest); };
+    const action = require(${JSON.stringify(artifact)});
+    Module._load = load;
+    process.stdout.write(JSON.stringify({ used, required, exports: Object.keys(action) }));
+  `;
+  return JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
+}
+
+describe('compiled artifact', { skip }, () => {
+  test('loading it needs no file, no network and no module but Node built-ins', () => {
+    const loaded = loadInstrumented(ARTIFACT);
+    assert.deepEqual(loaded.exports, ['onExecutePostLogin']);
+    // The artifact's own require() calls happen lazily, at the first login; none at load time.
+    assert.deepEqual(loaded.used.filter((use) => use.startsWith('fs.') && !use.includes('Sync')), []);
+    assert.deepEqual(loaded.used.filter((use) => !use.startsWith('fs.')), [], 'no network at load time');
+    const source = fs.readFileSync(ARTIFACT, 'utf8');
+    const requires = [...source.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+    assert.ok(requires.length > 0, 'the artifact requires zlib for its compressed wasm');
+    for (const name of requires) {
+      assert.ok(builtinModules.includes(name.replace(/^node:/, '')), `${name} is not a Node built-in`);
+    }
+    assert.doesNotMatch(source, /__dirname|readFileSync|import\.meta/);
+  });
+
+  test('a runtime without a module it needs gets a clear deny, not a crash', () => {
+    const emulator = path.join(__dirname, '..', 'emulator');
+    const probe = `
+      const Module = require('module');
+      const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (request === 'zlib') throw new Error("Cannot find module 'zlib'");
+        return load.call(this, request, ...rest);
+      };
+      const { runLogin } = require(${JSON.stringify(emulator)});
+      const action = require(${JSON.stringify(ARTIFACT)});
+      runLogin(action, { user: { user_id: 'u' } }, { captureOutput: false })
+        .then((r) => process.stdout.write(JSON.stringify({ outcome: r.outcome, reason: r.reason })));
+    `;
+    const result = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
+    assert.deepEqual(result, {
+      outcome: 'denied',
+      reason: "enrich-from-backend: cannot start its WebAssembly (Cannot find module 'zlib')",
+    });
+  });
+
+  test('the header says what the file is', () => {
+    const source = fs.readFileSync(ARTIFACT, 'utf8');
+    const header = source.slice(0, source.indexOf('*/') + 2);
+    assert.match(header, /^\/\*! [\w-]+ \d+\.\d+\.\d+: an Auth0 post-login Action/);
+    assert.match(header, /secrets read: auth0_domain, client_id, client_secret, audience, backend_url/);
+    assert.match(header, /sha256 [0-9a-f]{64}/);
+    const declared = Number(/code after this header: (\d+) bytes/.exec(header)[1]);
+    assert.equal(Buffer.byteLength(source) - Buffer.byteLength(header) - 1, declared);
+  });
+
+  test('the WebAssembly is compiled and instantiated once, then reused by every login', async () => {
+    const servers = await startServers({ backend: { reply: { status: 200, json: { plan: 'pro' } } } });
+    const counts = { Module: 0, Instance: 0 };
+    const { Module, Instance } = WebAssembly;
+    WebAssembly.Module = function (...args) { counts.Module++; return new Module(...args); };
+    WebAssembly.Instance = function (...args) { counts.Instance++; return new Instance(...args); };
+    try {
+      delete require.cache[ARTIFACT];
+      const action = require(ARTIFACT);
+      assert.deepEqual(counts, { Module: 0, Instance: 0 }, 'nothing is compiled before the first login');
+      const secrets = {
+        auth0_domain: servers.token.url, client_id: 'id', client_secret: 'CS-reuse-test-secret',
+        audience: 'aud', backend_url: servers.backend.url,
+      };
+      const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
+      for (let login = 0; login < 5; login++) {
+        const result = await runLogin(action, event, { secrets, captureOutput: false });
+        assert.equal(result.outcome, 'ok', JSON.stringify(result.reason));
+        assert.deepEqual(result.claims.idToken, { 'http://test.org/extra_info': { plan: 'pro' } });
+      }
+      assert.deepEqual(counts, { Module: 1, Instance: 1 });
+    } finally {
+      WebAssembly.Module = Module;
+      WebAssembly.Instance = Instance;
+      delete require.cache[ARTIFACT];
+      await servers.close();
+    }
+  });
+
+  test('deny reasons are "<action>: <what failed>"', async () => {
+    const action = require(ARTIFACT);
+    const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
+    const cases = [
+      [{}, event, 'enrich-from-backend: missing secret auth0_domain'],
+      [{ auth0_domain: 'x', client_id: 'i', client_secret: '  ', audience: 'a', backend_url: 'https://b' }, event,
+        'enrich-from-backend: secret client_secret is empty'],
+      [{ auth0_domain: 'x', client_id: 'i', client_secret: 's', audience: 'a', backend_url: 'b.example' }, event,
+        'enrich-from-backend: secret backend_url is not a usable URL: it must start with https:// or http://'],
+      [{}, { user: { user_id: 'u', email_verified: 'yes' } },
+        'enrich-from-backend: malformed event: user.email_verified: expected a boolean, found a string'],
+      [{}, { user: 42 }, 'enrich-from-backend: malformed event: user: expected an object, found a number'],
+    ];
+    for (const [secrets, login, expected] of cases) {
+      const result = await runLogin(action, login, { secrets, captureOutput: false });
+      assert.equal(result.outcome, 'denied');
+      assert.equal(result.reason, expected);
+    }
+  });
+});
