@@ -92,8 +92,7 @@ async function runHandler(handlerName, event) {
   });
   const run = (async () => {
     try {
-      // JSON both ways: one parser in the wasm instead of an object-walking (de)serializer.
-      return JSON.parse(await loadAction()[handlerName](JSON.stringify(event ?? null)));
+      return await loadAction()[handlerName](event);
     } catch (error) {
       // A trap (a Rust panic) leaves the instance in an undefined state: the next login gets a
       // fresh one. The error's text stays out of the reason: it is not written for users.

@@ -92,9 +92,9 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         )]
         #[doc(hidden)]
         pub async fn #export(
-            event_json: ::std::string::String,
-        ) -> ::std::string::String {
-            ::postlogin::__private::execute(event_json, #name).await
+            event: ::postlogin::__private::wasm_bindgen::JsValue,
+        ) -> ::postlogin::__private::wasm_bindgen::JsValue {
+            ::postlogin::__private::execute(event, #name).await
         }
     })
 }

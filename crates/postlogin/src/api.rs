@@ -5,7 +5,6 @@
 //! instead). That keeps the Action a pure function of the event and its capabilities' answers,
 //! testable natively, and all-or-nothing: a failing Action leaves no half-applied claims.
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::Value;
 
 use crate::http::Http;
@@ -20,26 +19,25 @@ pub enum Command {
     Deny(String),
 }
 
-/// `{"op": "accessToken.setCustomClaim", "args": [name, value]}`: the method path on Auth0's
-/// `api` and its arguments, which is all the shim needs to apply a command.
-impl Serialize for Command {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut call = serializer.serialize_struct("Command", 2)?;
-        match self {
-            Command::SetAccessTokenClaim(name, value) => {
-                call.serialize_field("op", "accessToken.setCustomClaim")?;
-                call.serialize_field("args", &(name, value))?;
-            }
-            Command::SetIdTokenClaim(name, value) => {
-                call.serialize_field("op", "idToken.setCustomClaim")?;
-                call.serialize_field("args", &(name, value))?;
-            }
-            Command::Deny(reason) => {
-                call.serialize_field("op", "access.deny")?;
-                call.serialize_field("args", &(reason,))?;
-            }
-        }
-        call.end()
+impl Command {
+    /// `{"op": "accessToken.setCustomClaim", "args": [name, value]}`: the method path on Auth0's
+    /// `api` and its arguments, which is all the shim needs to apply a command.
+    pub fn to_call(&self) -> Value {
+        let (op, args) = match self {
+            Command::SetAccessTokenClaim(name, value) => (
+                "accessToken.setCustomClaim",
+                vec![name.as_str().into(), value.clone()],
+            ),
+            Command::SetIdTokenClaim(name, value) => (
+                "idToken.setCustomClaim",
+                vec![name.as_str().into(), value.clone()],
+            ),
+            Command::Deny(reason) => ("access.deny", vec![reason.as_str().into()]),
+        };
+        let mut call = serde_json::Map::new();
+        call.insert("op".into(), op.into());
+        call.insert("args".into(), Value::Array(args));
+        Value::Object(call)
     }
 }
 
@@ -139,14 +137,14 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn commands_serialize_as_the_shim_applies_them() {
+    fn commands_become_the_calls_the_shim_applies() {
         let commands = [
             Command::SetAccessTokenClaim("https://x/c".into(), json!({"a": [1]})),
             Command::SetIdTokenClaim("https://x/c".into(), json!(null)),
             Command::Deny("no".into()),
         ];
         assert_eq!(
-            serde_json::to_value(commands).unwrap(),
+            Value::Array(commands.iter().map(Command::to_call).collect()),
             json!([
                 {"op": "accessToken.setCustomClaim", "args": ["https://x/c", {"a": [1]}]},
                 {"op": "idToken.setCustomClaim", "args": ["https://x/c", null]},

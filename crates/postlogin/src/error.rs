@@ -51,10 +51,6 @@ pub enum Error {
     #[error("{service} sent an unusable answer: {detail}")]
     InvalidAnswer { service: Service, detail: String },
 
-    /// A value could not be turned into JSON (a claim, a request body).
-    #[error("cannot encode {what} as JSON: {detail}")]
-    Encode { what: String, detail: String },
-
     /// An error the Action itself raised with [`Error::action`].
     #[error("{0}")]
     Action(String),

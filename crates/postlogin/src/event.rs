@@ -33,7 +33,7 @@ json_struct! {
 }
 
 impl Event {
-    /// Decodes the event from its JSON text (the shim hands it over as `JSON.stringify(event)`).
+    /// Decodes the event from JSON text (as the Auth0 editor's Test tab holds it).
     /// An error names the failing field (`user.email_verified: expected a boolean, found a
     /// string`) and never echoes a value, which could be a secret.
     pub fn from_json_str(text: &str) -> Result<Event, Error> {
@@ -42,7 +42,7 @@ impl Event {
         Event::from_json(value)
     }
 
-    /// Decodes an event given as a JSON value.
+    /// Decodes an event given as a JSON value (what the shim hands over).
     pub fn from_json(value: Value) -> Result<Event, Error> {
         <Event as FromJson>::from_json(value).map_err(|err| Error::MalformedEvent(err.message()))
     }

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::Service;
 use crate::Error;
@@ -90,14 +90,10 @@ impl Request {
         self.header("authorization", format!("Bearer {token}"))
     }
 
-    /// A JSON body, with its content type.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let text = serde_json::to_string(body).map_err(|err| Error::Encode {
-            what: format!("the request to {}", self.service),
-            detail: crate::error::without_string_literals(&err.to_string()),
-        })?;
-        self.body = Some(text);
-        Ok(self.header("content-type", "application/json"))
+    /// A JSON body, with its content type. For a typed struct, `serde_json::to_value(&it)?`.
+    pub fn json(mut self, body: impl Into<Value>) -> Self {
+        self.body = Some(crate::json::to_string(&body.into()));
+        self.header("content-type", "application/json")
     }
 
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -173,7 +169,7 @@ impl Response {
     }
 
     /// A JSON response, as a test fake would send it.
-    pub fn json_body(status: u16, body: &serde_json::Value) -> Self {
+    pub fn json_body(status: u16, body: &Value) -> Self {
         Response::new(status, body.to_string()).with_header("content-type", "application/json")
     }
 
@@ -198,9 +194,17 @@ impl Response {
         &self.body
     }
 
-    /// The body as JSON; a body that does not decode is an error naming the service.
+    /// The body as a JSON value; a body that is not JSON is an error naming the service.
+    pub fn json_value(&self) -> Result<Value, Error> {
+        crate::json::parse(&self.body)
+            .ok_or_else(|| Error::invalid_answer(&self.service, "not JSON"))
+    }
+
+    /// The body as a typed value (through serde, which costs wasm size: prefer
+    /// [`Response::json_value`] when a `Value` will do).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_str(&self.body).map_err(|err| Error::invalid_answer(&self.service, err))
+        serde_json::from_value(self.json_value()?)
+            .map_err(|err| Error::invalid_answer(&self.service, err))
     }
 
     /// `self` when the status is 2xx, otherwise an error with the status and, when the body is
@@ -229,7 +233,7 @@ impl fmt::Debug for Response {
 
 /// An error code is echoed only when it looks like one (`invalid_client`), never free text.
 fn oauth_error_code(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let value = crate::json::parse(body)?;
     let code = value.get("error")?.as_str()?;
     let plausible = !code.is_empty()
         && code.len() <= 64
@@ -324,8 +328,7 @@ mod tests {
     fn json_requests_set_content_type_and_debug_hides_credentials() {
         let request = Request::post("https://t.example/oauth/token")
             .service("token endpoint")
-            .json(&json!({"client_secret": "CS-1"}))
-            .unwrap()
+            .json(json!({"client_secret": "CS-1"}))
             .bearer("AT-1");
         assert_eq!(
             request.header_value("Content-Type"),

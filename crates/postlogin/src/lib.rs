@@ -25,6 +25,7 @@ mod decode;
 mod error;
 mod event;
 pub mod http;
+mod json;
 mod oauth;
 mod outcome;
 mod secrets;

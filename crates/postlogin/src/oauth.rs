@@ -40,15 +40,20 @@ impl fmt::Debug for AccessToken {
 impl ClientCredentials<'_> {
     /// `POST {origin}/oauth/token` with a JSON client-credentials body.
     pub async fn request_token(&self, http: &Http) -> Result<AccessToken, Error> {
+        // Built by hand: `json!` with expressions goes through serde's value serializer.
+        let body: serde_json::Map<String, serde_json::Value> = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id),
+            ("client_secret", self.client_secret),
+            ("audience", self.audience),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.into()))
+        .collect();
         let request = Request::post(self.origin.join(["oauth", "token"]))
             .service(SERVICE)
-            .json(&serde_json::json!({
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "audience": self.audience,
-            }))?;
-        let answer: serde_json::Value = http.send(request).await?.error_for_status()?.json()?;
+            .json(body);
+        let answer = http.send(request).await?.error_for_status()?.json_value()?;
         match answer.get("access_token") {
             Some(serde_json::Value::String(token)) if !token.is_empty() => {
                 Ok(AccessToken(token.clone()))

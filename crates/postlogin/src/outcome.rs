@@ -1,6 +1,6 @@
 //! What one run of an Action amounts to, as the shim receives it.
 
-use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::api::Command;
 use crate::secrets::Secrets;
@@ -12,7 +12,7 @@ const MIN_SCRUBBED_SECRET_LEN: usize = 6;
 
 /// Either the commands to apply, in order, or why the Action failed (and then no command at
 /// all: a failed Action's effects are not half-applied).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub commands: Vec<Command>,
     pub failure: Option<String>,
@@ -34,12 +34,16 @@ impl Outcome {
 }
 
 impl Outcome {
-    /// The outcome as the shim reads it. Serializing JSON values and strings cannot fail; the
-    /// fallback is there so that no path of an Action panics.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| {
-            r#"{"commands":[],"failure":"cannot encode the Action's result"}"#.to_owned()
-        })
+    /// The outcome as the shim reads it: `{"commands": [{"op", "args"}], "failure": …}`.
+    pub fn to_value(&self) -> Value {
+        let commands = self.commands.iter().map(Command::to_call).collect();
+        let mut outcome = Map::new();
+        outcome.insert("commands".into(), Value::Array(commands));
+        outcome.insert(
+            "failure".into(),
+            self.failure.clone().map_or(Value::Null, Value::String),
+        );
+        Value::Object(outcome)
     }
 }
 

@@ -120,7 +120,7 @@ impl Harness {
             requests: RefCell::default(),
         });
         let mut api = Api::new(Http::new(transport.clone()));
-        let result = match Event::from_json_str(&event.to_string()) {
+        let result = match Event::from_json(event) {
             Ok(event) => block_on(action(&event, &mut api)),
             Err(err) => Err(err),
         };

@@ -5,7 +5,7 @@
 //! Secrets: `auth0_domain` (bare host or full origin), `client_id`, `client_secret`, `audience`,
 //! `backend_url`.
 
-use postlogin::{Api, ClientCredentials, Error, Event, Request, Value};
+use postlogin::{Api, ClientCredentials, Error, Event, Request};
 
 pub const CLAIM: &str = "http://test.org/extra_info";
 
@@ -35,7 +35,7 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
     if answer.status() == 404 {
         return Ok(());
     }
-    let extra_info: Value = answer.error_for_status()?.json()?;
+    let extra_info = answer.error_for_status()?.json_value()?;
 
     api.access_token()
         .set_custom_claim(CLAIM, extra_info.clone())?;

@@ -195,7 +195,7 @@ fn token_endpoint_errors_deny_without_calling_the_backend() {
         ),
         (
             Response::new(200, "<html>"),
-            "token endpoint sent an unusable answer: expected value at line 1 column 1",
+            "token endpoint sent an unusable answer: not JSON",
         ),
     ];
     for (answer, expected) in cases {
@@ -219,11 +219,11 @@ fn backend_errors_deny() {
         ),
         (
             Response::new(200, "not json"),
-            "backend sent an unusable answer: expected ident at line 1 column 2",
+            "backend sent an unusable answer: not JSON",
         ),
         (
             Response::new(200, ""),
-            "backend sent an unusable answer: EOF while parsing a value at line 1 column 0",
+            "backend sent an unusable answer: not JSON",
         ),
     ];
     for (answer, expected) in cases {
