@@ -43,35 +43,119 @@ function decodeBase91(text) {
   return bytes.subarray(0, length);
 }
 
-/** Evaluates wasm-bindgen's glue against `wasmModule` and returns the glue's exports. */
-function instantiateGlue(wasmModule) {
+/**
+ * One instance of the Action's wasm. A Rust panic aborts, which traps (`RuntimeError:
+ * unreachable`) wherever the wasm happens to be running: often in a microtask or a promise
+ * callback that wasm-bindgen scheduled, where nothing of ours is on the stack and the error
+ * would reach the host process uncaught. So every way into the wasm is guarded (see
+ * `instantiateGlue`): a trap marks the instance dead, fails the logins running on it, and the
+ * next login gets a fresh instance. A dead instance runs nothing again.
+ */
+class Instance {
+  constructor() {
+    this.trapped = false;
+    this.pending = new Set(); // how to fail each login in flight on this instance
+  }
+
+  trap() {
+    if (this.trapped) return;
+    this.trapped = true;
+    if (current === this) current = undefined;
+    for (const fail of this.pending) fail('internal error (the Action trapped)');
+  }
+
+  /** An export of the wasm that cannot throw a trap at its caller. */
+  guard(exported) {
+    const instance = this;
+    return function guarded(...args) {
+      if (instance.trapped) return undefined;
+      try {
+        return exported.apply(this, args);
+      } catch (error) {
+        if (!(error instanceof globalThis.WebAssembly.RuntimeError)) throw error;
+        instance.trap();
+        return undefined;
+      }
+    };
+  }
+}
+
+/** Evaluates wasm-bindgen's glue for a new instance of `wasmModule`; returns its exports. */
+function instantiateGlue(wasmModule, postloginInstance) {
   const module = { exports: {} };
   const exports = module.exports;
+  // The glue reaches the wasm only through `WebAssembly.Instance` and schedules its callbacks
+  // with `queueMicrotask`: these two shadows are where every entry into the wasm is guarded.
+  const WebAssembly = Object.create(globalThis.WebAssembly, {
+    Instance: {
+      value: function GuardedInstance(compiled, imports) {
+        for (const functions of Object.values(imports)) {
+          for (const [name, imported] of Object.entries(functions)) {
+            if (typeof imported === 'function') functions[name] = handledPromises(imported);
+          }
+        }
+        const real = new globalThis.WebAssembly.Instance(compiled, imports);
+        const guarded = {};
+        for (const [name, value] of Object.entries(real.exports)) {
+          guarded[name] = typeof value === 'function' ? postloginInstance.guard(value) : value;
+        }
+        return { exports: guarded };
+      },
+    },
+  });
+  const queueMicrotask = (callback) =>
+    globalThis.queueMicrotask(() => {
+      try {
+        callback();
+      } catch (error) {
+        // After a trap the glue may stumble over what the dead instance returned: expected.
+        if (!postloginInstance.trapped) throw error;
+      }
+    });
   /*@GLUE@*/
   return module.exports;
 }
 
-// Compiled once per process; instantiated once and reused by every login on a warm instance.
+/**
+ * Promises the glue creates for the wasm (`then` chains, `fetch`) are awaited by Rust, but the
+ * ones derived from a callback that trapped would reject with nobody listening: an unhandled
+ * rejection in the host. Marking them handled changes nothing for the Rust side, which has
+ * its own callbacks on them.
+ */
+function handledPromises(imported) {
+  return function (...args) {
+    const result = imported.apply(this, args);
+    if (result instanceof Promise) result.catch(() => {});
+    return result;
+  };
+}
+
+// Compiled once per process; instantiated once and reused by every login on a warm instance,
+// until it traps.
 let compiledModule;
-let glueExports;
+let current; // the Instance logins run on, with its glue's `exports`
 
 /** A failure to start the Action at all: its message is safe to show (it names no data). */
 class LoadError extends Error {}
 
 function loadAction() {
-  if (glueExports === undefined) {
+  if (current === undefined) {
     try {
       if (compiledModule === undefined) {
         if (typeof WebAssembly !== 'object') throw new Error('this runtime has no WebAssembly');
         const { brotliDecompressSync } = require('zlib');
         compiledModule = new WebAssembly.Module(brotliDecompressSync(decodeBase91(WASM)));
       }
-      glueExports = instantiateGlue(compiledModule);
+      const instance = new Instance();
+      instance.exports = instantiateGlue(compiledModule, instance);
+      if (instance.trapped) throw new Error('it trapped while starting');
+      current = instance;
     } catch (error) {
+      current = undefined;
       throw new LoadError(`cannot start its WebAssembly (${error.message})`);
     }
   }
-  return glueExports;
+  return current;
 }
 
 // Each command the Action recorded, applied to Auth0's real `api`; nothing else is callable.
@@ -82,35 +166,32 @@ const APPLY = {
 };
 
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
-async function runHandler(handlerName, event) {
-  let timer;
-  const budget = new Promise((resolve) => {
-    timer = setTimeout(
-      () => resolve({ commands: [], failure: `did not finish within ${CONFIG.budgetMs} ms` }),
-      CONFIG.budgetMs,
-    );
-  });
-  const run = (async () => {
+function runHandler(handlerName, event) {
+  return new Promise((settle) => {
+    let instance;
+    const finish = (outcome) => {
+      clearTimeout(timer);
+      if (instance) instance.pending.delete(fail);
+      settle(outcome);
+    };
+    const fail = (failure) => finish({ commands: [], failure });
+    const timer = setTimeout(() => {
+      // Whatever it awaits may never come back: later logins start on a fresh instance, and
+      // this one is collected once its last login is done.
+      if (current === instance) current = undefined;
+      fail(`did not finish within ${CONFIG.budgetMs} ms`);
+    }, CONFIG.budgetMs);
     try {
-      return await loadAction()[handlerName](event);
+      instance = loadAction();
+      instance.pending.add(fail);
+      Promise.resolve(instance.exports[handlerName](event)).then(
+        (outcome) => (outcome && Array.isArray(outcome.commands) ? finish(outcome) : fail('internal error')),
+        () => fail('internal error'),
+      );
     } catch (error) {
-      // A trap (a Rust panic) leaves the instance in an undefined state: the next login gets a
-      // fresh one. The error's text stays out of the reason: it is not written for users.
-      glueExports = undefined;
-      return { commands: [], failure: failureText(error) };
+      fail(error instanceof LoadError ? error.message : 'internal error');
     }
-  })();
-  try {
-    return await Promise.race([run, budget]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function failureText(error) {
-  if (error instanceof LoadError) return error.message;
-  if (error instanceof WebAssembly.RuntimeError) return 'internal error (the Action trapped)';
-  return 'internal error';
+  });
 }
 
 function applyOutcome(outcome, api) {

@@ -16,14 +16,16 @@ scripts/setup.sh
 section "style: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
-cargo clippy --quiet -p postlogin -p enrich-from-backend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet -p postlogin -p enrich-from-backend -p fault-injection --target wasm32-unknown-unknown -- -D warnings
 
 section "native: cargo test --workspace (SDK, macro, compiler, examples; no Node, no wasm)"
 cargo test --workspace
 
-section "compile: postlogin build examples/enrich-from-backend"
+section "compile: postlogin build examples/enrich-from-backend examples/fault-injection"
 cargo run --quiet --release -p postlogin-cli -- build examples/enrich-from-backend --out dist
+cargo run --quiet --release -p postlogin-cli -- build examples/fault-injection --out dist
 artifact=$root/dist/enrich-from-backend/action.js
+fault_artifact=$root/dist/fault-injection/action.js
 size=$(wc -c <"$artifact")
 if ((size > 64000)); then
   echo "FAIL: $artifact is $size bytes; this example must stay at or under 64000" >&2
@@ -34,7 +36,8 @@ shim_tests=(action-shim/test/*.test.js)
 shim_tests=("${shim_tests[@]#action-shim/}")
 for node in node18 node20 node22; do
   section "JavaScript on $("$bin/$node" --version): the built artifact and the emulator (node --test)"
-  (cd action-shim && POSTLOGIN_ARTIFACT=$artifact "$bin/$node" --test "${shim_tests[@]}")
+  (cd action-shim && POSTLOGIN_ARTIFACT=$artifact POSTLOGIN_FAULT_ARTIFACT=$fault_artifact \
+    "$bin/$node" --test "${shim_tests[@]}")
 done
 
 section "JavaScript: the hand-written baseline passes the same contract (node --test)"

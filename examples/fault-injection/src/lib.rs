@@ -1,0 +1,30 @@
+//! A test-only Action that misbehaves on request, so the node suites can prove what the shim
+//! promises: a panic (before or after an await) denies that login cleanly and the next login
+//! runs on a fresh instance; a hang is cut off at the time budget. Never deploy it.
+//!
+//! `event.user.app_metadata.fault`: `"panic"`, `"panic-after-await"` (after a GET to the secret
+//! `probe_url`), `"hang"`, or absent (sets `https://example.com/fault` = `"none"`).
+
+use postlogin::{Api, Error, Event, Request};
+
+pub const CLAIM: &str = "https://example.com/fault";
+
+#[postlogin::action]
+pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error> {
+    match event
+        .user
+        .app_metadata
+        .get("fault")
+        .and_then(|f| f.as_str())
+    {
+        Some("panic") => panic!("injected panic"),
+        Some("panic-after-await") => {
+            let probe = event.secrets.url("probe_url")?;
+            api.http().send(Request::get(probe.as_str())).await?;
+            panic!("injected panic after an await")
+        }
+        Some("hang") => std::future::pending().await,
+        Some(other) => Err(Error::action(format!("unknown fault {other}"))),
+        None => api.access_token().set_custom_claim(CLAIM, "none"),
+    }
+}

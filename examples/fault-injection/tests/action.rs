@@ -1,0 +1,49 @@
+//! The faults behave as the node suites expect them to, natively.
+
+use fault_injection::{on_execute_post_login, CLAIM};
+use postlogin::testing::Harness;
+use postlogin::{json, Command, Method, Response, Value};
+
+fn event(fault: Option<&str>) -> Value {
+    let metadata = fault.map_or(json!({}), |fault| json!({ "fault": fault }));
+    json!({"user": {"user_id": "u", "app_metadata": metadata}})
+}
+
+#[test]
+fn without_a_fault_it_sets_its_claim() {
+    let run = Harness::new().run(event(None), on_execute_post_login);
+    assert!(run.result.is_ok());
+    assert_eq!(
+        run.commands,
+        [Command::SetAccessTokenClaim(CLAIM.into(), json!("none"))]
+    );
+}
+
+#[test]
+#[should_panic(expected = "injected panic")]
+fn it_panics_on_request() {
+    Harness::new().run(event(Some("panic")), on_execute_post_login);
+}
+
+#[test]
+#[should_panic(expected = "injected panic after an await")]
+fn it_panics_after_the_probe_answers() {
+    Harness::new()
+        .secret("probe_url", "http://127.0.0.1:9/probe")
+        .route(Method::Get, "http://127.0.0.1:9/probe", |_| {
+            Response::new(204, "")
+        })
+        .run(event(Some("panic-after-await")), on_execute_post_login);
+}
+
+#[test]
+#[should_panic(expected = "the Action awaited something that is not ready")]
+fn it_hangs_on_request() {
+    Harness::new().run(event(Some("hang")), on_execute_post_login);
+}
+
+#[test]
+fn an_unknown_fault_is_an_error() {
+    let run = Harness::new().run(event(Some("fire")), on_execute_post_login);
+    assert_eq!(run.failure().as_deref(), Some("unknown fault fire"));
+}
