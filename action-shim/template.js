@@ -3,12 +3,13 @@
 
 // The shim around a postlogin Action. `postlogin build` fills in the four markers below (the
 // template stays valid JavaScript so it can be read and linted as it is):
-//   CONFIG: the Action's name and failure policy, from [package.metadata.postlogin];
+//   CONFIG: the Action's name, failure policy and the policy handed to the wasm, from
+//           [package.metadata.postlogin];
 //   WASM:   the optimized WebAssembly module, brotli-compressed and basE91-encoded;
 //   GLUE:   wasm-bindgen's generated JavaScript, patched to take the compiled module as a
 //           parameter instead of reading a file next to itself;
 //   HEADER: a comment saying what this file is.
-const CONFIG = /*@CONFIG@*/ { action: 'template', onError: 'deny', budgetMs: 10000 };
+const CONFIG = /*@CONFIG@*/ { action: 'template', onError: 'deny', budgetMs: 10000, policy: {} };
 const WASM = /*@WASM@*/ '';
 
 // basE91 (~1.23 characters per byte, against base64's 1.33): the wasm is most of the file and
@@ -166,7 +167,7 @@ const APPLY = {
 };
 
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
-function runHandler(handlerName, event) {
+function runHandler(handlerName, event, api) {
   return new Promise((settle) => {
     let instance;
     const finish = (outcome) => {
@@ -184,7 +185,8 @@ function runHandler(handlerName, event) {
     try {
       instance = loadAction();
       instance.pending.add(fail);
-      Promise.resolve(instance.exports[handlerName](event)).then(
+      const cache = api && api.cache;
+      Promise.resolve(instance.exports[handlerName](event, CONFIG.policy, cache)).then(
         (outcome) => (outcome && Array.isArray(outcome.commands) ? finish(outcome) : fail('internal error')),
         () => fail('internal error'),
       );
@@ -195,6 +197,7 @@ function runHandler(handlerName, event) {
 }
 
 function applyOutcome(outcome, api) {
+  for (const line of outcome.logs || []) console.log(`${CONFIG.action}: ${line}`);
   if (outcome.failure != null) {
     const reason = `${CONFIG.action}: ${outcome.failure}`;
     if (CONFIG.onError === 'continue') {
@@ -210,5 +213,5 @@ function applyOutcome(outcome, api) {
 }
 
 exports.onExecutePostLogin = async (event, api) => {
-  applyOutcome(await runHandler('onExecutePostLogin', event), api);
+  applyOutcome(await runHandler('onExecutePostLogin', event, api), api);
 };

@@ -25,6 +25,8 @@ function resolveArtifact() {
 }
 
 const ARTIFACT = resolveArtifact();
+// The hand-written baseline does not retry; compiled Actions retry once by default.
+const BASELINE = ARTIFACT.endsWith(path.join('bench', 'baseline.js'));
 const action = require(ARTIFACT);
 
 const CLAIM = 'http://test.org/extra_info';
@@ -116,8 +118,11 @@ function assertNoLeaks(result, secrets, accessToken) {
     }
   }
   const sensitive = [['client_secret', secrets.client_secret], ['issued access token', accessToken]].filter(([, value]) => value);
+  // api.cache is where the token is meant to be kept between logins (AUTH0.md §6): storage, not
+  // output, so its arguments are not a leak. Every other api call's are.
+  const outputCalls = result.calls.filter((call) => !call.api.startsWith('cache.'));
   const places = [
-    ['recorded api call arguments', JSON.stringify(result.calls.map((call) => call.args))],
+    ['recorded api call arguments', JSON.stringify(outputCalls.map((call) => call.args))],
     ['console / stdout / stderr output', result.logs.text],
   ];
   for (const [place, text] of places) {
@@ -321,7 +326,8 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
         env.backend.reply = (request) => ({ status, body: `failed for ${request.headers.authorization}` });
         const result = await login(env);
         assertDeniedWithoutClaims(result, /backend/i, String(status));
-        assert.equal(env.backend.requests.length, 1);
+        // 502 and 503 are worth one retry (the policy's default); other errors are not.
+        assert.equal(env.backend.requests.length, [502, 503].includes(status) && !BASELINE ? 2 : 1);
       });
     }
 

@@ -120,11 +120,21 @@ fn fill_until(text: &str, marker: &str, end: &str, with: &str) -> Result<String,
     Ok(format!("{}{with}{}", &text[..start], &text[stop..]))
 }
 
+/// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
+/// (`policy`, read by the SDK's `Policy::from_json`).
 fn config_literal(action: &ActionCrate) -> String {
+    let policy = &action.policy;
     serde_json::json!({
         "action": action.name,
-        "onError": action.policy.on_error.as_str(),
-        "budgetMs": action.policy.budget_ms,
+        "onError": policy.on_error.as_str(),
+        "budgetMs": policy.budget_ms,
+        "policy": {
+            "budgetMs": policy.budget_ms,
+            "requestTimeoutMs": policy.request_timeout_ms,
+            "retries": policy.retries,
+            "allowInsecureHttp": policy.allow_insecure_http,
+            "maxResponseBytes": policy.max_response_bytes,
+        },
     })
     .to_string()
 }
@@ -200,6 +210,7 @@ mod tests {
                 on_error: OnError::Continue,
                 budget_ms: 5000,
                 secrets: vec!["a".into(), "b".into()],
+                ..Policy::default()
             },
         }
     }
@@ -249,8 +260,9 @@ mod tests {
             "{code}"
         );
         assert!(code.contains(" * secrets read: a, b\n"));
-        assert!(code
-            .contains(r#"const CONFIG = {"action":"demo","budgetMs":5000,"onError":"continue"};"#));
+        assert!(code.contains(
+            r#"const CONFIG = {"action":"demo","budgetMs":5000,"onError":"continue","policy":{"allowInsecureHttp":false,"budgetMs":5000,"maxResponseBytes":65536,"requestTimeoutMs":3000,"retries":1}};"#
+        ));
         assert!(code.contains("exports.x = 1;"));
         assert!(code.contains(r#"const imports = { "g": import0, };"#));
         assert!(!code.contains("readFileSync") && !code.contains("@@POSTLOGIN_WASM@@"));

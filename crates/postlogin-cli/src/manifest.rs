@@ -22,15 +22,41 @@ pub struct ActionCrate {
     pub policy: Policy,
 }
 
-/// What happens when the Action fails, and what it needs; baked into the artifact.
+/// What happens when the Action fails, how its requests behave, and what it needs; baked into
+/// the artifact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub on_error: OnError,
     /// The whole-Action time budget the shim enforces.
     pub budget_ms: u64,
+    /// Per-request timeout.
+    pub request_timeout_ms: u64,
+    /// Retries on network errors, 429, 502, 503 and 504.
+    pub retries: u64,
+    /// Whether plain http:// may reach hosts other than loopback.
+    pub allow_insecure_http: bool,
+    /// Larger answers are refused.
+    pub max_response_bytes: u64,
     /// The secrets the Action reads, for the header and for deploy checks.
     pub secrets: Vec<String>,
 }
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            on_error: OnError::Deny,
+            budget_ms: 10_000,
+            request_timeout_ms: 3000,
+            retries: 1,
+            allow_insecure_http: false,
+            max_response_bytes: 64 * 1024,
+            secrets: Vec::new(),
+        }
+    }
+}
+
+const KNOWN_KEYS: &str = "on_error, budget_ms, request_timeout_ms, retries, allow_insecure_http, \
+                          max_response_bytes, secrets";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
@@ -145,11 +171,7 @@ impl Policy {
     /// Parses `[package.metadata.postlogin]`; an unknown key is an error, so a typo is not a
     /// silently ignored setting.
     pub fn from_metadata(metadata: &Value) -> Result<Policy, String> {
-        let mut policy = Policy {
-            on_error: OnError::Deny,
-            budget_ms: 10_000,
-            secrets: Vec::new(),
-        };
+        let mut policy = Policy::default();
         let Some(table) = metadata.get("postlogin") else {
             return Ok(policy);
         };
@@ -174,6 +196,18 @@ impl Policy {
                              (Auth0 allows 20 s for the whole flow)"
                         ))?
                 }
+                "request_timeout_ms" => {
+                    policy.request_timeout_ms = whole_number(value, key, 100, MAX_BUDGET_MS)?
+                }
+                "retries" => policy.retries = whole_number(value, key, 0, 3)?,
+                "max_response_bytes" => {
+                    policy.max_response_bytes = whole_number(value, key, 1, 16 * 1024 * 1024)?
+                }
+                "allow_insecure_http" => {
+                    policy.allow_insecure_http = value
+                        .as_bool()
+                        .ok_or("allow_insecure_http must be true or false")?
+                }
                 "secrets" => {
                     policy.secrets = value
                         .as_array()
@@ -187,14 +221,27 @@ impl Policy {
                 }
                 other => {
                     return Err(format!(
-                        "unknown key `{other}` in [package.metadata.postlogin] \
-                         (known: on_error, budget_ms, secrets)"
+                        "unknown key `{other}` in [package.metadata.postlogin] (known: {})",
+                        KNOWN_KEYS.split_whitespace().collect::<Vec<_>>().join(" ")
                     ))
                 }
             }
         }
+        if policy.request_timeout_ms > policy.budget_ms {
+            return Err(format!(
+                "request_timeout_ms ({}) cannot exceed budget_ms ({})",
+                policy.request_timeout_ms, policy.budget_ms
+            ));
+        }
         Ok(policy)
     }
+}
+
+fn whole_number(value: &Value, key: &str, min: u64, max: u64) -> Result<u64, String> {
+    value
+        .as_u64()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or(format!("{key} must be a whole number from {min} to {max}"))
 }
 
 #[cfg(test)]
@@ -221,8 +268,23 @@ mod tests {
             Policy {
                 on_error: OnError::Continue,
                 budget_ms: 5000,
-                secrets: vec!["a".into(), "b".into()]
+                secrets: vec!["a".into(), "b".into()],
+                ..Policy::default()
             }
+        );
+        let policy = Policy::from_metadata(&json!({"postlogin": {
+            "request_timeout_ms": 800, "retries": 0, "allow_insecure_http": true,
+            "max_response_bytes": 1000
+        }}))
+        .unwrap();
+        assert_eq!(
+            (
+                policy.request_timeout_ms,
+                policy.retries,
+                policy.allow_insecure_http,
+                policy.max_response_bytes
+            ),
+            (800, 0, true, 1000)
         );
     }
 
@@ -232,7 +294,10 @@ mod tests {
             (json!({"on_error": "allow"}), "on_error must be \"deny\" or \"continue\""),
             (json!({"budget_ms": 25000}), "budget_ms must be a whole number from 100 to 19000 (Auth0 allows 20 s for the whole flow)"),
             (json!({"secrets": ["a", 1]}), "secrets must be a list of secret names"),
-            (json!({"on_eror": "deny"}), "unknown key `on_eror` in [package.metadata.postlogin] (known: on_error, budget_ms, secrets)"),
+            (json!({"on_eror": "deny"}), "unknown key `on_eror` in [package.metadata.postlogin] (known: on_error, budget_ms, request_timeout_ms, retries, allow_insecure_http, max_response_bytes, secrets)"),
+            (json!({"retries": 5}), "retries must be a whole number from 0 to 3"),
+            (json!({"allow_insecure_http": "yes"}), "allow_insecure_http must be true or false"),
+            (json!({"budget_ms": 1000, "request_timeout_ms": 2000}), "request_timeout_ms (2000) cannot exceed budget_ms (1000)"),
         ];
         for (table, expected) in cases {
             assert_eq!(

@@ -93,8 +93,10 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         #[doc(hidden)]
         pub async fn #export(
             event: ::postlogin::__private::wasm_bindgen::JsValue,
+            policy: ::postlogin::__private::wasm_bindgen::JsValue,
+            cache: ::postlogin::__private::wasm_bindgen::JsValue,
         ) -> ::postlogin::__private::wasm_bindgen::JsValue {
-            ::postlogin::__private::execute(event, #name).await
+            ::postlogin::__private::execute(event, policy, cache, #name).await
         }
     })
 }

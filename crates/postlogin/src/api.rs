@@ -5,9 +5,16 @@
 //! instead). That keeps the Action a pure function of the event and its capabilities' answers,
 //! testable natively, and all-or-nothing: a failing Action leaves no half-applied claims.
 
+use std::fmt;
+use std::rc::Rc;
+
 use serde_json::Value;
 
+use crate::claims::{self, Token};
+use crate::event::Event;
+use crate::host::Host;
 use crate::http::Http;
+use crate::policy::Policy;
 use crate::Error;
 
 /// One call to make on Auth0's `api`.
@@ -42,17 +49,30 @@ impl Command {
 }
 
 /// What an Action can do and use during one login.
-#[derive(Debug)]
 pub struct Api {
     commands: Vec<Command>,
+    logs: Vec<String>,
     http: Http,
+    host: Rc<dyn Host>,
+    /// The requested audience, for Auth0's rules on access-token claims.
+    audience: Option<String>,
+    /// Bytes of each custom claim (name + JSON value): (access token?, name, bytes). A few
+    /// entries at most: a Vec, where a map would add kilobytes of wasm.
+    claim_sizes: Vec<(bool, String, usize)>,
 }
 
 impl Api {
-    pub fn new(http: Http) -> Self {
+    pub(crate) fn new(host: Rc<dyn Host>, policy: Rc<Policy>, event: &Event) -> Self {
         Api {
             commands: Vec::new(),
-            http,
+            logs: Vec::new(),
+            http: Http::new(host.clone(), policy),
+            host,
+            audience: event
+                .resource_server
+                .as_ref()
+                .and_then(|server| server.identifier.clone()),
+            claim_sizes: Vec::new(),
         }
     }
 
@@ -61,10 +81,14 @@ impl Api {
         &self.http
     }
 
+    pub(crate) fn host(&self) -> &dyn Host {
+        &*self.host
+    }
+
     /// `api.accessToken`
     pub fn access_token(&mut self) -> TokenApi<'_> {
         TokenApi {
-            commands: &mut self.commands,
+            api: self,
             token: Token::Access,
         }
     }
@@ -72,7 +96,7 @@ impl Api {
     /// `api.idToken`
     pub fn id_token(&mut self) -> TokenApi<'_> {
         TokenApi {
-            commands: &mut self.commands,
+            api: self,
             token: Token::Id,
         }
     }
@@ -84,24 +108,40 @@ impl Api {
         }
     }
 
+    /// A line for the Action's execution log (`console.log`), printed whether or not the
+    /// Action succeeds. Auth0 keeps only 256 characters of logs per Action: be brief, and never
+    /// log a secret or a token.
+    pub fn log(&mut self, line: impl Into<String>) {
+        self.logs.push(line.into());
+    }
+
     /// The commands recorded so far, in order.
     pub fn commands(&self) -> &[Command] {
         &self.commands
     }
 
-    pub fn into_commands(self) -> Vec<Command> {
-        self.commands
+    /// The log lines so far, in order.
+    pub fn logs(&self) -> &[String] {
+        &self.logs
+    }
+
+    /// The commands and the log lines.
+    pub fn into_parts(self) -> (Vec<Command>, Vec<String>) {
+        (self.commands, self.logs)
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Token {
-    Access,
-    Id,
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("commands", &self.commands)
+            .field("logs", &self.logs)
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct TokenApi<'a> {
-    commands: &'a mut Vec<Command>,
+    api: &'a mut Api,
     token: Token,
 }
 
@@ -109,9 +149,26 @@ impl TokenApi<'_> {
     /// `setCustomClaim(name, value)`: any JSON value (`json!(…)`, a `Value`, a string, a
     /// number…). For a typed struct, `serde_json::to_value(&it)?` first: taking `impl Serialize`
     /// here would put serde's value serializer into every Action's wasm, used or not.
+    ///
+    /// A claim Auth0 would drop silently (a reserved name, an Auth0 namespace, a bare name on
+    /// an access token for Auth0's own APIs), `scope`, or one that takes the token's custom
+    /// claims over 100 KB is an error, not a claim that vanishes in production.
     pub fn set_custom_claim(self, name: &str, value: impl Into<Value>) -> Result<(), Error> {
-        let (name, value) = (name.to_owned(), value.into());
-        self.commands.push(match self.token {
+        let value = value.into();
+        claims::check_name(name, self.token, self.api.audience.as_deref())?;
+        let is_access = self.token == Token::Access;
+        let size = name.len() + crate::json::to_string(&value).len();
+        let sizes = &mut self.api.claim_sizes;
+        sizes.retain(|(access, claim, _)| !(*access == is_access && claim == name));
+        let others: usize = sizes
+            .iter()
+            .filter(|(access, _, _)| *access == is_access)
+            .map(|(_, _, bytes)| bytes)
+            .sum();
+        claims::check_budget(others + size, self.token)?;
+        sizes.push((is_access, name.to_owned(), size));
+        let name = name.to_owned();
+        self.api.commands.push(match self.token {
             Token::Access => Command::SetAccessTokenClaim(name, value),
             Token::Id => Command::SetIdTokenClaim(name, value),
         });

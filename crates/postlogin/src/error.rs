@@ -47,9 +47,23 @@ pub enum Error {
         code: Option<String>,
     },
 
+    /// A request would have gone over plain `http://` to a host other than loopback.
+    #[error(
+        "{service} URL is plain http:// to a host other than loopback (allow_insecure_http is off)"
+    )]
+    InsecureUrl { service: Service },
+
+    /// The answer is larger than the policy's `max_response_bytes`.
+    #[error("{service} sent an answer over {max_bytes} bytes")]
+    AnswerTooLarge { service: Service, max_bytes: usize },
+
     /// The remote party answered 2xx with a body the Action cannot use.
     #[error("{service} sent an unusable answer: {detail}")]
     InvalidAnswer { service: Service, detail: String },
+
+    /// A custom claim Auth0 would drop, refuse or choke on.
+    #[error("{0}")]
+    Claim(String),
 
     /// An error the Action itself raised with [`Error::action`].
     #[error("{0}")]

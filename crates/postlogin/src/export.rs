@@ -6,27 +6,27 @@ use wasm_bindgen::JsValue;
 
 use crate::api::Api;
 use crate::event::Event;
-use crate::http::{FetchTransport, Http};
+use crate::host::RuntimeHost;
 use crate::outcome::Outcome;
+use crate::policy::Policy;
 use crate::secrets::Secrets;
 use crate::Error;
 
-/// Decodes Auth0's `event`, runs the Action with the real capabilities and returns the
-/// [`Outcome`] as a plain object: `{commands: [{op, args}], failure: null | string}`.
-pub async fn execute<F>(event: JsValue, action: F) -> JsValue
+/// Decodes Auth0's `event`, runs the Action with the runtime's capabilities (`policy` from the
+/// shim's config, `cache` being Auth0's `api.cache`) and returns the [`Outcome`] as a plain
+/// object: `{commands: [{op, args}], failure: null | string, logs: [string]}`.
+pub async fn execute<F>(event: JsValue, policy: JsValue, cache: JsValue, action: F) -> JsValue
 where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error>,
 {
     let outcome = match Event::from_json(crate::json::from_js(&event)) {
-        Err(err) => Outcome::new(Err(&err), Vec::new(), &Secrets::default()),
+        Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
         Ok(event) => {
-            let mut api = Api::new(Http::new(Rc::new(FetchTransport)));
+            let policy = Rc::new(Policy::from_json(&crate::json::from_js(&policy)));
+            let mut api = Api::new(Rc::new(RuntimeHost::new(cache)), policy, &event);
             let result = action(&event, &mut api).await;
-            Outcome::new(
-                result.as_ref().map(|_| ()),
-                api.into_commands(),
-                &event.secrets,
-            )
+            let (commands, logs) = api.into_parts();
+            Outcome::new(result.as_ref().map(|_| ()), commands, logs, &event.secrets)
         }
     };
     crate::json::to_js(&outcome.to_value())

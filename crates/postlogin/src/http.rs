@@ -1,17 +1,9 @@
-//! Outgoing HTTP: a request builder, a fully read response, and the transport behind them.
-//!
-//! In WebAssembly the transport is the runtime's global `fetch` (through gloo-net, see
-//! `http/fetch.rs`); natively it is whatever the test harness scripts. The Action's code is the
-//! same in both.
-
-#[cfg(target_arch = "wasm32")]
-mod fetch;
-#[cfg(target_arch = "wasm32")]
-pub(crate) use fetch::FetchTransport;
+//! Outgoing HTTP: a request builder, a fully read response, and the policy around sending:
+//! timeouts, at most the configured retries (network errors, 429, 502, 503, 504, honouring
+//! `Retry-After` when it fits in the budget), no plain `http://` beyond loopback, and a cap
+//! on answer sizes. The sending itself is the host's (`fetch` in WebAssembly).
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -19,10 +11,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Service;
+use crate::host::Host;
+pub use crate::host::TransportFailure;
+use crate::policy::Policy;
 use crate::Error;
 
-/// Auth0 advises HTTP timeouts well under its 20 s flow limit; peers use 1–5 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
+/// The wait before a retry when the answer names none.
+const RETRY_BACKOFF_MS: u32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -51,7 +46,7 @@ pub struct Request {
     url: String,
     headers: Vec<(String, String)>,
     body: Option<String>,
-    timeout: Duration,
+    timeout: Option<Duration>,
     service: Service,
 }
 
@@ -62,7 +57,7 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: None,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: None,
             service: Service::Borrowed("remote service"),
         }
     }
@@ -96,8 +91,9 @@ impl Request {
         self.header("content-type", "application/json")
     }
 
+    /// This request's timeout, instead of the policy's `request_timeout_ms`.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -122,7 +118,8 @@ impl Request {
         self.body.as_deref()
     }
 
-    pub fn timeout_duration(&self) -> Duration {
+    /// The timeout set on this request, if any (otherwise the policy's applies).
+    pub fn timeout_duration(&self) -> Option<Duration> {
         self.timeout
     }
 
@@ -130,8 +127,27 @@ impl Request {
         &self.service
     }
 
-    fn timeout_ms(&self) -> u32 {
-        u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX)
+    fn timeout_ms(&self, policy: &Policy) -> u32 {
+        self.timeout.map_or(policy.request_timeout_ms, |timeout| {
+            u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)
+        })
+    }
+
+    /// Plain `http://` carries credentials and answers in clear: loopback only, unless the
+    /// Action opted in.
+    fn check_transport_security(&self, policy: &Policy) -> Result<(), Error> {
+        let Some((scheme, rest)) = crate::url::split_scheme(&self.url) else {
+            return Ok(());
+        };
+        if !scheme.eq_ignore_ascii_case("http")
+            || policy.allow_insecure_http
+            || is_loopback(host_of(rest))
+        {
+            return Ok(());
+        }
+        Err(Error::InsecureUrl {
+            service: self.service.clone(),
+        })
     }
 }
 
@@ -175,6 +191,12 @@ impl Response {
 
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.headers = headers;
         self
     }
 
@@ -248,48 +270,113 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
-/// Why a transport produced no response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportFailure {
-    Timeout,
-    Network,
+/// `host` of `host:port/path` (userinfo dropped, IPv6 brackets kept).
+fn host_of(authority_and_path: &str) -> &str {
+    let authority = authority_and_path
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    match authority.find(']') {
+        Some(end) if authority.starts_with('[') => &authority[..=end],
+        _ => authority.split(':').next().unwrap_or_default(),
+    }
 }
 
-pub type TransportFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Response, TransportFailure>> + 'a>>;
+fn is_loopback(host: &str) -> bool {
+    let octets: Vec<&str> = host.split('.').collect();
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || (octets.len() == 4
+            && octets[0] == "127"
+            && octets.iter().all(|octet| octet.parse::<u8>().is_ok()))
+}
 
-/// What actually sends requests: `fetch` in WebAssembly, a scripted fake in native tests.
-pub trait Transport {
-    fn send<'a>(&'a self, request: &'a Request) -> TransportFuture<'a>;
+/// `Retry-After` in seconds (the HTTP-date form is not honoured: no retry then).
+fn retry_after_ms(response: &Response) -> Option<u32> {
+    match response.header("retry-after") {
+        None => Some(RETRY_BACKOFF_MS),
+        Some(value) => value
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .map(|s| s.saturating_mul(1000)),
+    }
 }
 
 /// The HTTP capability an Action gets through [`crate::Api::http`].
 #[derive(Clone)]
 pub struct Http {
-    transport: Rc<dyn Transport>,
+    host: Rc<dyn Host>,
+    policy: Rc<Policy>,
+    /// When the login started, for what is left of the budget.
+    started_ms: f64,
 }
 
 impl Http {
-    pub fn new(transport: Rc<dyn Transport>) -> Self {
-        Http { transport }
+    pub(crate) fn new(host: Rc<dyn Host>, policy: Rc<Policy>) -> Self {
+        let started_ms = host.now_ms();
+        Http {
+            host,
+            policy,
+            started_ms,
+        }
     }
 
     /// Sends the request and reads the whole answer. Any status is an `Ok` response: use
     /// [`Response::error_for_status`] to treat non-2xx as failures.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        match self.transport.send(&request).await {
-            Ok(mut response) => {
-                response.service = request.service;
-                Ok(response)
+        request.check_transport_security(&self.policy)?;
+        let timeout_ms = request.timeout_ms(&self.policy);
+        let max_bytes = self.policy.max_response_bytes;
+        let mut retries_left = self.policy.retries;
+        loop {
+            let result = self.host.send(&request, timeout_ms, max_bytes).await;
+            let wait = match &result {
+                Err(TransportFailure::Network) => Some(RETRY_BACKOFF_MS),
+                Ok(answer) if matches!(answer.status, 429 | 502 | 503 | 504) => {
+                    retry_after_ms(answer)
+                }
+                _ => None,
+            };
+            match wait {
+                Some(wait) if retries_left > 0 && self.fits_in_budget(wait, timeout_ms) => {
+                    retries_left -= 1;
+                    self.host.sleep(wait).await;
+                }
+                _ => return finish(result, request, timeout_ms, max_bytes),
             }
-            Err(TransportFailure::Timeout) => Err(Error::Timeout {
-                ms: request.timeout_ms(),
-                service: request.service,
-            }),
-            Err(TransportFailure::Network) => Err(Error::Network {
-                service: request.service,
-            }),
         }
+    }
+
+    /// Whether waiting `wait_ms` and then a whole request still ends within the budget.
+    fn fits_in_budget(&self, wait_ms: u32, timeout_ms: u32) -> bool {
+        let elapsed = self.host.now_ms() - self.started_ms;
+        elapsed + f64::from(wait_ms) + f64::from(timeout_ms) <= f64::from(self.policy.budget_ms)
+    }
+}
+
+fn finish(
+    result: Result<Response, TransportFailure>,
+    request: Request,
+    timeout_ms: u32,
+    max_bytes: usize,
+) -> Result<Response, Error> {
+    let service = request.service;
+    match result {
+        Ok(response) if response.body.len() > max_bytes => {
+            Err(Error::AnswerTooLarge { service, max_bytes })
+        }
+        Ok(response) => Ok(Response {
+            service,
+            ..response
+        }),
+        Err(TransportFailure::Timeout) => Err(Error::Timeout {
+            ms: timeout_ms,
+            service,
+        }),
+        Err(TransportFailure::Network) => Err(Error::Network { service }),
+        Err(TransportFailure::TooLarge) => Err(Error::AnswerTooLarge { service, max_bytes }),
     }
 }
 
@@ -340,6 +427,58 @@ mod tests {
             !debug.contains("CS-1") && !debug.contains("AT-1"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_hosts_only() {
+        let strict = Policy::default();
+        let allowed = |url: &str| Request::get(url).check_transport_security(&strict).is_ok();
+        for url in [
+            "https://api.example.com/x",
+            "http://127.0.0.1:4321/oauth/token",
+            "http://127.5.6.7/",
+            "http://localhost:8080",
+            "HTTP://LOCALHOST/x",
+            "http://[::1]:9000/x",
+        ] {
+            assert!(allowed(url), "{url}");
+        }
+        for url in [
+            "http://api.example.com/x",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1@evil.example/",
+            "http://[::2]/",
+            "http://10.0.0.1/",
+        ] {
+            assert!(!allowed(url), "{url}");
+        }
+        let err = Request::get("http://api.example.com")
+            .service("backend")
+            .check_transport_security(&strict)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "backend URL is plain http:// to a host other than loopback (allow_insecure_http is off)"
+        );
+        let open = Policy {
+            allow_insecure_http: true,
+            ..Policy::default()
+        };
+        assert!(Request::get("http://api.example.com")
+            .check_transport_security(&open)
+            .is_ok());
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds() {
+        let with = |value: &str| Response::new(503, "").with_header("Retry-After", value);
+        assert_eq!(
+            retry_after_ms(&Response::new(503, "")),
+            Some(RETRY_BACKOFF_MS)
+        );
+        assert_eq!(retry_after_ms(&with("2")), Some(2000));
+        assert_eq!(retry_after_ms(&with("Wed, 21 Oct 2015 07:28:00 GMT")), None);
     }
 
     #[test]

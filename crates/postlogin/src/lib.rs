@@ -21,13 +21,16 @@
 #[cfg(any(target_arch = "wasm32", test))]
 mod allocator;
 mod api;
+mod claims;
 mod decode;
 mod error;
 mod event;
+mod host;
 pub mod http;
 mod json;
 mod oauth;
 mod outcome;
+mod policy;
 mod secrets;
 pub mod url;
 
@@ -42,9 +45,11 @@ pub use event::{
     Authentication, AuthenticationMethod, Authorization, Client, Connection, Event, Identity,
     Organization, Request as EventRequest, ResourceServer, Stats, Tenant, Transaction, User,
 };
+pub use host::CacheRecord;
 pub use http::{Http, Method, Request, Response};
 pub use oauth::{AccessToken, ClientCredentials};
 pub use outcome::Outcome;
+pub use policy::Policy;
 pub use postlogin_macros::action;
 pub use secrets::Secrets;
 pub use serde_json::{self, json, Value};

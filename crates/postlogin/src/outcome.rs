@@ -11,23 +11,32 @@ use crate::Error;
 const MIN_SCRUBBED_SECRET_LEN: usize = 6;
 
 /// Either the commands to apply, in order, or why the Action failed (and then no command at
-/// all: a failed Action's effects are not half-applied).
+/// all: a failed Action's effects are not half-applied); and the log lines, either way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub commands: Vec<Command>,
     pub failure: Option<String>,
+    pub logs: Vec<String>,
 }
 
 impl Outcome {
-    pub fn new(result: Result<(), &Error>, commands: Vec<Command>, secrets: &Secrets) -> Self {
+    pub fn new(
+        result: Result<(), &Error>,
+        commands: Vec<Command>,
+        logs: Vec<String>,
+        secrets: &Secrets,
+    ) -> Self {
+        let logs = logs.into_iter().map(|line| scrub(line, secrets)).collect();
         match result {
             Ok(()) => Outcome {
                 commands,
                 failure: None,
+                logs,
             },
             Err(err) => Outcome {
                 commands: Vec::new(),
                 failure: Some(scrub(err.to_string(), secrets)),
+                logs,
             },
         }
     }
@@ -43,6 +52,8 @@ impl Outcome {
             "failure".into(),
             self.failure.clone().map_or(Value::Null, Value::String),
         );
+        let logs = self.logs.iter().cloned().map(Value::String).collect();
+        outcome.insert("logs".into(), Value::Array(logs));
         Value::Object(outcome)
     }
 }
@@ -90,12 +101,12 @@ mod tests {
         let secrets: Secrets = [("client_secret", "CS-1234567")].into_iter().collect();
         let err = Error::action("bad CS-1234567 here");
         let commands = vec![Command::Deny("x".into())];
-        let outcome = Outcome::new(Err(&err), commands.clone(), &secrets);
+        let logs = vec!["saw CS-1234567".to_owned()];
+        let outcome = Outcome::new(Err(&err), commands.clone(), logs.clone(), &secrets);
         assert_eq!(outcome.commands, []);
         assert_eq!(outcome.failure.as_deref(), Some("bad [redacted] here"));
-        assert_eq!(
-            Outcome::new(Ok(()), commands.clone(), &secrets).commands,
-            commands
-        );
+        assert_eq!(outcome.logs, ["saw [redacted]"]);
+        let outcome = Outcome::new(Ok(()), commands.clone(), logs, &secrets);
+        assert_eq!(outcome.commands, commands);
     }
 }

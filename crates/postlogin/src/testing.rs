@@ -18,7 +18,8 @@
 //! assert_eq!(run.requests.len(), 1);
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -28,10 +29,20 @@ use serde_json::Value;
 
 use crate::api::{Api, Command};
 use crate::event::Event;
-use crate::http::{Http, Method, Request, Response, Transport, TransportFailure, TransportFuture};
+use crate::host::{CacheRecord, Host, SendFuture, SleepFuture, TransportFailure};
+use crate::http::{Method, Request, Response};
 use crate::outcome::Outcome;
+use crate::policy::Policy;
 use crate::secrets::Secrets;
 use crate::Error;
+
+/// Auth0's api.cache limits (AUTH0.md §2).
+const CACHE_KEY_BYTES: usize = 64;
+const CACHE_VALUE_BYTES: usize = 4096;
+const CACHE_ENTRIES: usize = 20;
+const CACHE_TOTAL_BYTES: usize = 8192;
+/// Where the harness's clock starts: a fixed, plausible "now".
+const START_MS: f64 = 1_767_225_600_000.0;
 
 type Reply = Box<dyn Fn(&Request) -> Result<Response, TransportFailure>>;
 
@@ -41,25 +52,32 @@ struct Route {
     reply: Reply,
 }
 
-/// A scripted login: secrets, HTTP routes, then [`Harness::run`].
-#[derive(Default)]
+/// A scripted Actions instance: secrets, HTTP routes, policy, then [`Harness::run`] as many
+/// logins as a test needs. Like a warm Auth0 instance, logins on one harness share the module
+/// memory and `api.cache`; the clock is fixed, and only moves when the Action sleeps (a retry's
+/// wait) or the test calls [`Harness::advance`].
 pub struct Harness {
     secrets: Secrets,
-    routes: Vec<Route>,
+    policy: Rc<Policy>,
+    host: Rc<ScriptedHost>,
 }
 
-/// What one run did.
-#[derive(Debug)]
-pub struct Run {
-    /// What the Action returned; `Err(Error::MalformedEvent)` when the event did not decode.
-    pub result: Result<(), Error>,
-    /// Every command the Action recorded, in order (also when it then failed).
-    pub commands: Vec<Command>,
-    /// Every request the Action sent, in order.
-    pub requests: Vec<Request>,
-    secrets: Secrets,
+impl Default for Harness {
+    fn default() -> Self {
+        Harness {
+            secrets: Secrets::default(),
+            policy: Rc::default(),
+            host: Rc::new(ScriptedHost {
+                routes: Vec::new(),
+                requests: RefCell::default(),
+                now: Cell::new(START_MS),
+                cache: RefCell::default(),
+                memory: RefCell::default(),
+                cache_writes: Cell::new(true),
+            }),
+        }
+    }
 }
-
 impl Harness {
     pub fn new() -> Self {
         Harness::default()
@@ -72,6 +90,9 @@ impl Harness {
     }
 
     /// Answers requests to exactly `method` + `url` with `reply`. Routes are tried in order.
+    ///
+    /// # Panics
+    /// After the first [`Harness::run`]: routes are set up front.
     pub fn route(
         self,
         method: Method,
@@ -86,13 +107,24 @@ impl Harness {
         self.route_result(method, url, move |_| Err(failure))
     }
 
+    /// Answers in turn from `replies`, the last one again once they run out (for retries).
+    pub fn sequence(self, method: Method, url: &str, replies: Vec<Response>) -> Self {
+        let next = Cell::new(0);
+        self.route(method, url, move |_| {
+            let index = next.get();
+            next.set(index + 1);
+            replies[index.min(replies.len() - 1)].clone()
+        })
+    }
+
     fn route_result(
         mut self,
         method: Method,
         url: &str,
         reply: impl Fn(&Request) -> Result<Response, TransportFailure> + 'static,
     ) -> Self {
-        self.routes.push(Route {
+        let host = Rc::get_mut(&mut self.host).expect("routes are set before the first run");
+        host.routes.push(Route {
             method,
             url: url.to_owned(),
             reply: Box::new(reply),
@@ -100,45 +132,90 @@ impl Harness {
         self
     }
 
+    /// The policy the Action runs under (default: [`Policy::default`], as without
+    /// `[package.metadata.postlogin]`).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Rc::new(policy);
+        self
+    }
+
+    /// Makes `api.cache.set` fail from now on, as a full cache would.
+    pub fn refuse_cache_writes(self) -> Self {
+        self.host.cache_writes.set(false);
+        self
+    }
+
+    /// Moves the clock forward, as time passing between logins.
+    pub fn advance(&self, ms: f64) {
+        self.host.now.set(self.host.now.get() + ms);
+    }
+
+    /// Forgets the module memory, as a cold Actions instance would; `api.cache` stays.
+    pub fn cold_start(&self) {
+        self.host.memory.borrow_mut().clear();
+    }
+
+    /// What `api.cache` holds now, key by key.
+    pub fn cache(&self) -> BTreeMap<String, CacheRecord> {
+        self.host.cache.borrow().clone()
+    }
+
     /// Runs `action` on `event` (JSON, as in the Auth0 editor's Test tab) and returns what it did.
     ///
     /// # Panics
     /// When the Action requests a URL no route answers, or awaits something that is not ready
     /// (only scripted routes exist here; there is no event loop).
-    pub fn run<F>(self, mut event: Value, action: F) -> Run
+    pub fn run<F>(&self, mut event: Value, action: F) -> Run
     where
         F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error>,
     {
-        let secrets = self.secrets.clone();
         if let Value::Object(fields) = &mut event {
-            if !secrets.is_empty() {
-                fields.insert("secrets".into(), secrets.to_json());
+            if !self.secrets.is_empty() {
+                fields.insert("secrets".into(), self.secrets.to_json());
             }
         }
-        let transport = Rc::new(ScriptedTransport {
-            routes: self.routes,
-            requests: RefCell::default(),
-        });
-        let mut api = Api::new(Http::new(transport.clone()));
-        let result = match Event::from_json(event) {
-            Ok(event) => block_on(action(&event, &mut api)),
-            Err(err) => Err(err),
+        self.host.requests.borrow_mut().clear();
+        let (result, commands, logs) = match Event::from_json(event) {
+            Ok(event) => {
+                let mut api = Api::new(self.host.clone(), self.policy.clone(), &event);
+                let result = block_on(action(&event, &mut api));
+                let (commands, logs) = api.into_parts();
+                (result, commands, logs)
+            }
+            Err(err) => (Err(err), Vec::new(), Vec::new()),
         };
         Run {
             result,
-            commands: api.into_commands(),
-            requests: transport.requests.take(),
-            secrets,
+            commands,
+            logs,
+            requests: self.host.requests.take(),
+            secrets: self.secrets.clone(),
         }
     }
 }
 
+/// What one login did.
+#[derive(Debug)]
+pub struct Run {
+    /// What the Action returned; `Err(Error::MalformedEvent)` when the event did not decode.
+    pub result: Result<(), Error>,
+    /// Every command the Action recorded, in order (also when it then failed).
+    pub commands: Vec<Command>,
+    /// Every line the Action logged.
+    pub logs: Vec<String>,
+    /// Every request this login sent, in order (retries included).
+    pub requests: Vec<Request>,
+    secrets: Secrets,
+}
+
 impl Run {
-    /// What the shim receives: the commands, or the scrubbed failure message and no commands.
+    /// What the shim receives: the commands, or the scrubbed failure message and no commands;
+    /// and the scrubbed log lines.
     pub fn outcome(&self) -> Outcome {
         Outcome::new(
             self.result.as_ref().map(|_| ()),
             self.commands.clone(),
+            self.logs.clone(),
             &self.secrets,
         )
     }
@@ -165,13 +242,22 @@ impl Run {
     }
 }
 
-struct ScriptedTransport {
+struct ScriptedHost {
     routes: Vec<Route>,
     requests: RefCell<Vec<Request>>,
+    now: Cell<f64>,
+    cache: RefCell<BTreeMap<String, CacheRecord>>,
+    memory: RefCell<BTreeMap<String, CacheRecord>>,
+    cache_writes: Cell<bool>,
 }
 
-impl Transport for ScriptedTransport {
-    fn send<'a>(&'a self, request: &'a Request) -> TransportFuture<'a> {
+impl Host for ScriptedHost {
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+        _timeout_ms: u32,
+        max_bytes: usize,
+    ) -> SendFuture<'a> {
         self.requests.borrow_mut().push(request.clone());
         let route = self
             .routes
@@ -184,8 +270,74 @@ impl Transport for ScriptedTransport {
                     request.url()
                 )
             });
-        let answer = (route.reply)(request);
+        let answer = (route.reply)(request).and_then(|response| {
+            if response.text().len() > max_bytes {
+                Err(TransportFailure::TooLarge)
+            } else {
+                Ok(response)
+            }
+        });
         Box::pin(async move { answer })
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.now.get()
+    }
+
+    fn sleep(&self, ms: u32) -> SleepFuture {
+        self.now.set(self.now.get() + f64::from(ms));
+        Box::pin(async {})
+    }
+
+    fn cache_get(&self, key: &str) -> Option<CacheRecord> {
+        let mut cache = self.cache.borrow_mut();
+        let now = self.now.get();
+        cache.retain(|_, record| record.expires_at > now);
+        cache.get(key).cloned()
+    }
+
+    /// Auth0's semantics: no throw, an error code instead.
+    fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String> {
+        let mut cache = self.cache.borrow_mut();
+        let refuse = |code: &str| Err(code.to_owned());
+        if !self.cache_writes.get() {
+            return refuse("CacheSizeExceeded");
+        }
+        if key.len() > CACHE_KEY_BYTES {
+            return refuse("CacheKeySizeExceeded");
+        }
+        if value.len() > CACHE_VALUE_BYTES {
+            return refuse("CacheValueSizeExceeded");
+        }
+        if !(ttl_ms > 0.0 && ttl_ms <= 24.0 * 3600.0 * 1000.0) {
+            return refuse("InvalidExpiry");
+        }
+        let others: usize = cache
+            .iter()
+            .filter(|(other, _)| other.as_str() != key)
+            .map(|(other, record)| other.len() + record.value.len())
+            .sum();
+        let full = cache.len() >= CACHE_ENTRIES && !cache.contains_key(key);
+        if full || others + key.len() + value.len() > CACHE_TOTAL_BYTES {
+            return refuse("CacheSizeExceeded");
+        }
+        let expires_at = self.now.get() + ttl_ms;
+        cache.insert(
+            key.to_owned(),
+            CacheRecord {
+                value: value.to_owned(),
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    fn remembered(&self, key: &str) -> Option<CacheRecord> {
+        self.memory.borrow().get(key).cloned()
+    }
+
+    fn remember(&self, key: &str, record: CacheRecord) {
+        self.memory.borrow_mut().insert(key.to_owned(), record);
     }
 }
 

@@ -27,7 +27,8 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
         return Ok(());
     };
 
-    let token = credentials.request_token(api.http()).await?;
+    // Reused across logins (instance memory, then api.cache) until shortly before it expires.
+    let token = credentials.token(api).await?;
     let request = Request::get(backend.join(["api", "users", email]))
         .service("backend")
         .bearer(token.as_str());

@@ -1,0 +1,976 @@
+'use strict';
+/**
+ * Benchmark and soak test of the compiled enrich-from-backend Action against the hand-written
+ * best-practice baseline and the seed blog post's Action, in ONE process, against the SAME local
+ * token endpoint and backend (real HTTP servers on 127.0.0.1, lib/servers.js), through the local
+ * Actions runtime emulator. Run it through scripts/bench.sh, which builds the artifacts first:
+ *
+ *   node --expose-gc action-shim/bench/bench.js [options]      (see --help)
+ *
+ * Default mode measures, for each implementation:
+ *   - artifact size by part (dist/enrich-from-backend/size-report.json, written by the build);
+ *   - first-login time in a FRESH process (one child node per measurement, median of several);
+ *   - median and p99 per-login time over N warm logins, implementations interleaved round-robin;
+ *   - token requests per 1,000 logins, counted at the token server;
+ *   - heap and rss growth after forced gc over many logins of the artifact.
+ * --soak runs many logins through the artifacts with random faults at both servers and in the
+ * Action itself (dist/fault-injection/action.js), checks every outcome against what that fault
+ * must produce, and fails on heap growth, an unexpected outcome or a hung login.
+ *
+ * Everything is bounded: each login has a deadline, child processes are killed after a timeout,
+ * the soak has a wall-clock limit, and every server is closed at the end.
+ */
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { spawn, execFileSync } = require('node:child_process');
+const { isDeepStrictEqual } = require('node:util');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SHIM = path.resolve(__dirname, '..');
+const { runLogin, createApi } = require(path.join(SHIM, 'emulator'));
+const { startServers } = require(path.join(SHIM, 'lib', 'servers'));
+
+const MB = 1024 * 1024;
+const CLAIM = 'http://test.org/extra_info';
+const FAULT_CLAIM = 'https://example.com/fault';
+const FAULT_BUDGET_MS = 1000; // [package.metadata.postlogin] budget_ms of examples/fault-injection
+const TRAPPED = 'fault-injection: internal error (the Action trapped)';
+const HUNG_FAULT_REASON = `fault-injection: did not finish within ${FAULT_BUDGET_MS} ms`;
+// Longest per-request HTTP timeout of the implementations (artifact 3 s, baseline 5 s): waiting
+// this long lets every AbortSignal.timeout timer fire, so a heap snapshot does not count them.
+const SETTLE_MS = 5500;
+const LOGIN_DEADLINE_MS = 5000; // a login that has not settled by then is "hung"
+const CHILD_TIMEOUT_MS = 30000;
+
+// -------------------------------------------------------------------------------------------
+// Options
+
+const HELP = `usage: node --expose-gc action-shim/bench/bench.js [options]   (normally via scripts/bench.sh)
+
+Benchmark (default mode): the compiled artifact, bench/baseline.js and bench/seed.js, interleaved
+round-robin in one process against the same token endpoint and backend on 127.0.0.1.
+  --logins N            warm logins per implementation for the per-login times   (default 2000)
+  --warmup N            unmeasured logins per implementation first              (default 200)
+  --first-login-runs N  fresh processes per implementation for the first login  (default 9)
+  --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
+  --memory-all          measure memory growth of the baseline and the seed too
+  --out FILE            JSON results          (default dist/bench-results.json; soak: dist/soak-results.json)
+
+Soak (--soak): random faults, every outcome checked, memory after gc tracked.
+  --soak                run the soak instead of the benchmark
+  --soak-logins N       logins through the artifacts                            (default 100000)
+  --soak-hangs N        logins of the fault-injection Action that hang (1 s each) (default 3)
+  --soak-report-every N memory snapshot and progress line every N logins        (default 10000)
+  --soak-max-seconds S  fail if the soak takes longer than this                 (default 1800)
+  --max-heap-growth-mb M  fail if heapUsed after gc grew more than this         (default 2)
+  --seed N              seed of the fault sequence                              (default 1)
+
+Both:
+  --artifact FILE       the compiled Action      (default dist/enrich-from-backend/action.js)
+  --fault-artifact FILE the fault-injection Action (default dist/fault-injection/action.js)
+  -h, --help            this text
+
+Faults in the soak (first request of a login gets the fault; a retry gets a normal answer; before a
+token fault the Actions' clock jumps 2 days, so the reused token has expired and the fault is reached):
+  token endpoint: 401 invalid_client, 500, 429 with Retry-After: 0, slow (10-50 ms, under the timeout)
+  backend:        404, 500, 503 (Retry-After: 0), 200 with a non-JSON body
+  fault-injection: panic, panic-after-await, hang (--soak-hangs), none
+Exit status: 0 success, 1 failure (unexpected outcome, hung login, heap growth, error), 2 usage.`;
+
+function parseArgs(argv) {
+  const options = {
+    logins: 2000,
+    warmup: 200,
+    firstLoginRuns: 9,
+    memoryLogins: 20000,
+    memoryAll: false,
+    out: undefined,
+    soak: false,
+    soakLogins: 100000,
+    soakHangs: 3,
+    soakReportEvery: 10000,
+    soakMaxSeconds: 1800,
+    maxHeapGrowthMb: 2,
+    seed: 1,
+    artifact: path.join(ROOT, 'dist', 'enrich-from-backend', 'action.js'),
+    faultArtifact: path.join(ROOT, 'dist', 'fault-injection', 'action.js'),
+  };
+  const integers = {
+    '--logins': ['logins', 1],
+    '--warmup': ['warmup', 0],
+    '--first-login-runs': ['firstLoginRuns', 1],
+    '--memory-logins': ['memoryLogins', 0],
+    '--soak-logins': ['soakLogins', 1],
+    '--soak-hangs': ['soakHangs', 0],
+    '--soak-report-every': ['soakReportEvery', 1],
+    '--soak-max-seconds': ['soakMaxSeconds', 1],
+    '--seed': ['seed', 0],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      if (inline !== undefined) return inline;
+      if (i + 1 >= argv.length) usage(`${flag} needs a value`);
+      return argv[++i];
+    };
+    if (flag === '-h' || flag === '--help') {
+      console.log(HELP);
+      process.exit(0);
+    } else if (flag in integers) {
+      const [key, min] = integers[flag];
+      const text = value();
+      const n = Number(text);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) usage(`${flag} needs an integer >= ${min}, got ${JSON.stringify(text)}`);
+      options[key] = n;
+    } else if (flag === '--max-heap-growth-mb') {
+      const n = Number(value());
+      if (!(n > 0)) usage('--max-heap-growth-mb needs a positive number');
+      options.maxHeapGrowthMb = n;
+    } else if (flag === '--memory-all') options.memoryAll = true;
+    else if (flag === '--soak') options.soak = true;
+    else if (flag === '--out') options.out = path.resolve(value());
+    else if (flag === '--artifact') options.artifact = path.resolve(value());
+    else if (flag === '--fault-artifact') options.faultArtifact = path.resolve(value());
+    else usage(`unknown option ${arg}`);
+  }
+  if (options.out === undefined) options.out = path.join(ROOT, 'dist', options.soak ? 'soak-results.json' : 'bench-results.json');
+  return options;
+}
+
+function usage(message) {
+  console.error(`bench: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+// -------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length); // nearest rank
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+function stats(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    n: sorted.length,
+    min: sorted[0],
+    median: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    mean: sum / sorted.length,
+  };
+}
+
+// A deterministic PRNG, so a soak failure can be replayed with the same --seed.
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const fmtMs = (ms) => (Number.isFinite(ms) ? (ms < 10 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(1)) : '-');
+const fmtMb = (bytes) => `${(bytes / MB).toFixed(2)} MB`;
+const fmtSignedMb = (bytes) => `${bytes >= 0 ? '+' : ''}${(bytes / MB).toFixed(2)} MB`;
+const fmtInt = (n) => Number(n).toLocaleString('en-US');
+
+function table(headers, rows, align) {
+  const cells = [headers, ...rows].map((row) => row.map(String));
+  const widths = headers.map((_, c) => Math.max(...cells.map((row) => row[c].length)));
+  const line = (row) => row.map((cell, c) => ((align && align[c] === 'l') ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function log(message) {
+  process.stdout.write(`${message}\n`);
+}
+
+function environment() {
+  const cpus = os.cpus();
+  let commit;
+  try {
+    commit = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    commit = undefined;
+  }
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: cpus.length > 0 ? cpus[0].model.trim() : 'unknown',
+    cpus: cpus.length,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryMb: Math.round(os.totalmem() / MB),
+    commit,
+    date: new Date().toISOString(),
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// Memory: forced gc, wasm instances and their linear memory
+
+function requireGc() {
+  if (typeof globalThis.gc !== 'function') {
+    console.error('bench: run node with --expose-gc (scripts/bench.sh does)');
+    process.exit(2);
+  }
+}
+
+/**
+ * Counts WebAssembly instances (created, and still alive after gc) and remembers the linear
+ * memory of the latest one per label. Installed before any artifact is loaded; the artifact's
+ * shim reaches the real constructor through globalThis.WebAssembly.Instance, as Auth0's would.
+ */
+const wasm = {
+  label: 'unknown', // which artifact is running (logins are sequential)
+  created: {},
+  collected: {},
+  memory: {},
+  install() {
+    const { Instance } = WebAssembly;
+    const registry = new FinalizationRegistry((label) => { wasm.collected[label] = (wasm.collected[label] || 0) + 1; });
+    function CountedInstance(module, imports) {
+      const instance = new Instance(module, imports);
+      const label = wasm.label;
+      wasm.created[label] = (wasm.created[label] || 0) + 1;
+      registry.register(instance, label);
+      const memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
+      if (memory) wasm.memory[label] = memory; // only the latest: an old one may be collected
+      return instance;
+    }
+    CountedInstance.prototype = Instance.prototype;
+    WebAssembly.Instance = CountedInstance;
+  },
+  live(label) {
+    return (wasm.created[label] || 0) - (wasm.collected[label] || 0);
+  },
+  memoryBytes(label) {
+    const memory = wasm.memory[label];
+    return memory ? memory.buffer.byteLength : 0;
+  },
+};
+
+async function collect() {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve)); // lets FinalizationRegistry callbacks run
+  }
+}
+
+async function memorySnapshot(labels, { settle = false } = {}) {
+  if (settle) await sleep(SETTLE_MS);
+  await collect();
+  const usage = process.memoryUsage();
+  const snapshot = {
+    heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
+    rss: usage.rss,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    wasm: {},
+  };
+  for (const label of labels) {
+    snapshot.wasm[label] = { liveInstances: wasm.live(label), createdInstances: wasm.created[label] || 0, linearMemoryBytes: wasm.memoryBytes(label) };
+  }
+  return snapshot;
+}
+
+function describeSnapshot(snapshot) {
+  const instances = Object.entries(snapshot.wasm)
+    .map(([label, w]) => `${label}: ${w.liveInstances} live/${w.createdInstances} created, ${fmtMb(w.linearMemoryBytes)} linear`)
+    .join('; ');
+  return `heapUsed ${fmtMb(snapshot.heapUsed)}, rss ${fmtMb(snapshot.rss)}, external ${fmtMb(snapshot.external)}${instances ? ` | wasm ${instances}` : ''}`;
+}
+
+// -------------------------------------------------------------------------------------------
+// Servers and logins shared by both modes
+
+function loginEvent(email = 'alice@example.com', extra = {}) {
+  return {
+    user: {
+      user_id: 'auth0|65f0c0ffee',
+      email,
+      email_verified: true,
+      name: 'Alice Example',
+      app_metadata: {},
+      user_metadata: {},
+      ...extra,
+    },
+    client: { client_id: 'app-client-id', name: 'Web App', metadata: {} },
+    connection: { id: 'con_1', name: 'Username-Password-Authentication', strategy: 'auth0', metadata: {} },
+    request: { ip: '203.0.113.7', method: 'POST', query: {}, body: {}, geoip: {}, hostname: 'tenant.example.test', language: 'en', user_agent: 'bench' },
+    transaction: { id: 'txn_1', protocol: 'oidc-basic-profile', requested_scopes: ['openid', 'email'], locale: 'en', ui_locales: [], prompt: [] },
+    stats: { logins_count: 3 },
+    tenant: { id: 'tenant-id' },
+  };
+}
+
+function enrichSecrets(servers) {
+  return {
+    auth0_domain: servers.token.url,
+    client_id: 'bench-client-id',
+    client_secret: 'CS-bench-client-secret-do-not-leak',
+    audience: 'http://PostLoginApi',
+    backend_url: servers.backend.url,
+  };
+}
+
+const backendAnswer = (email) => ({ email, tier: 'gold', roles: ['reader'], since: 2019 });
+
+function clearRecords(servers) {
+  // lib/servers.js records every request: a long run must not keep them (nor measure them).
+  servers.token.requests.length = 0;
+  servers.backend.requests.length = 0;
+}
+
+// -------------------------------------------------------------------------------------------
+// Benchmark mode
+
+const IMPLEMENTATIONS = (options) => [
+  { id: 'artifact', label: 'postlogin artifact', file: options.artifact },
+  { id: 'baseline', label: 'hand-written baseline', file: path.join(__dirname, 'baseline.js') },
+  { id: 'seed', label: 'seed blog post (fetch)', file: path.join(__dirname, 'seed.js') },
+];
+
+/** Child mode: one fresh process, one implementation, the first login (and a second, warm one). */
+async function childFirstLogin() {
+  const { file, secrets, event } = JSON.parse(process.env.POSTLOGIN_BENCH_CHILD);
+  const loadStarted = performance.now();
+  const action = require(file);
+  const requireMs = performance.now() - loadStarted;
+  const cache = new Map();
+  const first = await runLogin(action, event, { secrets, api: createApi({ cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+  const second = await runLogin(action, event, { secrets, api: createApi({ cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+  process.stdout.write(JSON.stringify({
+    requireMs,
+    firstLoginMs: first.ms,
+    secondLoginMs: second.ms,
+    outcomes: [first.outcome, second.outcome],
+    reason: first.reason || second.reason,
+    claimOk: isDeepStrictEqual(first.claims.idToken[CLAIM], backendAnswer(event.user.email)),
+  }));
+}
+
+function runChild(file, secrets, event) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // Asynchronous on purpose: this process's servers must keep answering while the child runs.
+    const child = spawn(process.execPath, [__filename, '--child-first-login'], {
+      env: { ...process.env, POSTLOGIN_BENCH_CHILD: JSON.stringify({ file, secrets, event }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wallMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`child for ${path.basename(file)} exited ${signal || code}: ${stderr.slice(0, 500)}`));
+      try {
+        resolve({ ...JSON.parse(stdout), wallMs });
+      } catch (error) {
+        reject(new Error(`child for ${path.basename(file)} printed no result: ${stdout.slice(0, 200)} ${stderr.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+function readSizeReport(artifact) {
+  const file = path.join(path.dirname(artifact), 'size-report.json');
+  try {
+    return { file, ...JSON.parse(fs.readFileSync(file, 'utf8')) };
+  } catch (error) {
+    return { file, error: error.message };
+  }
+}
+
+// Pipeline order of the parts `postlogin build` reports; any part it adds later comes after.
+const PART_ORDER = [
+  'wasm from wasm-pack',
+  'wasm after wasm-opt -Oz',
+  'wasm with short import names',
+  'wasm brotli-compressed',
+  'wasm embedded (basE91 text)',
+  'shim + glue + header (minified)',
+];
+
+async function benchmark(options, results, failures) {
+  const impls = IMPLEMENTATIONS(options);
+  for (const impl of impls) {
+    if (!fs.existsSync(impl.file)) throw new Error(`${impl.file} does not exist (build it: scripts/bench.sh)`);
+  }
+
+  // Sizes
+  const sizeReport = readSizeReport(options.artifact);
+  results.size = {
+    report: sizeReport,
+    files: Object.fromEntries(impls.map((impl) => [impl.id, fs.statSync(impl.file).size])),
+  };
+
+  const servers = await startServers({ backend: { reply: (request) => ({ status: 200, json: backendAnswer(request.email) }) } });
+  try {
+    const secrets = enrichSecrets(servers);
+    const event = loginEvent();
+    const expected = backendAnswer(event.user.email);
+
+    // 1. First login in a fresh process, implementations interleaved round-robin.
+    log(`\nfirst login in a fresh process: ${options.firstLoginRuns} child processes per implementation`);
+    const fresh = Object.fromEntries(impls.map((impl) => [impl.id, []]));
+    for (let run = 0; run < options.firstLoginRuns; run++) {
+      for (let k = 0; k < impls.length; k++) {
+        const impl = impls[(run + k) % impls.length];
+        const sample = await runChild(impl.file, secrets, event);
+        if (sample.outcomes.some((outcome) => outcome !== 'ok') || !sample.claimOk) {
+          failures.push(`${impl.id}: fresh-process login failed (${sample.outcomes.join(', ')}: ${sample.reason})`);
+        }
+        fresh[impl.id].push(sample);
+      }
+      clearRecords(servers);
+    }
+    results.firstLogin = {};
+    for (const impl of impls) {
+      const samples = fresh[impl.id];
+      const pick = (key) => stats(samples.map((s) => s[key]));
+      results.firstLogin[impl.id] = {
+        runs: samples.length,
+        requireMs: pick('requireMs'),
+        firstLoginMs: pick('firstLoginMs'),
+        loadPlusFirstLoginMs: stats(samples.map((s) => s.requireMs + s.firstLoginMs)),
+        secondLoginMs: pick('secondLoginMs'),
+        processWallMs: pick('wallMs'),
+      };
+    }
+
+    // 2. Warm per-login times and token requests, interleaved round-robin in this process.
+    wasm.install();
+    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), times: [], tokenRequests: 0, backendRequests: 0, logins: 0, failed: 0 }));
+    const total = options.warmup + options.logins;
+    log(`per-login time: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, interleaved`);
+    let lastProgress = performance.now();
+    for (let round = 0; round < total; round++) {
+      for (let k = 0; k < loaded.length; k++) {
+        const impl = loaded[(round + k) % loaded.length]; // rotate who goes first
+        wasm.label = impl.id;
+        const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+        impl.tokenRequests += servers.token.requests.length;
+        impl.backendRequests += servers.backend.requests.length;
+        impl.logins++;
+        clearRecords(servers);
+        if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
+          impl.failed++;
+          if (impl.failed <= 3) failures.push(`${impl.id}: login ${round} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
+        }
+        if (round >= options.warmup) impl.times.push(result.ms);
+      }
+      if (performance.now() - lastProgress > 5000) {
+        lastProgress = performance.now();
+        log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
+      }
+    }
+    results.perLogin = {};
+    results.tokenRequests = {};
+    for (const impl of loaded) {
+      results.perLogin[impl.id] = { ...stats(impl.times), failedLogins: impl.failed };
+      results.tokenRequests[impl.id] = {
+        logins: impl.logins,
+        tokenRequests: impl.tokenRequests,
+        backendRequests: impl.backendRequests,
+        per1000Logins: (impl.tokenRequests * 1000) / impl.logins,
+      };
+    }
+
+    // 3. Memory growth over many logins of the artifact (and the others with --memory-all).
+    results.memory = {};
+    const memoryImpls = options.memoryAll ? loaded : loaded.filter((impl) => impl.id === 'artifact');
+    if (options.memoryLogins > 0) {
+      for (const impl of memoryImpls) {
+        wasm.label = impl.id;
+        log(`memory: ${fmtInt(options.memoryLogins)} logins of ${impl.label} (heap after forced gc; ${SETTLE_MS / 1000} s settle before start and end)`);
+        const start = await memorySnapshot([impl.id], { settle: true });
+        log(`  start   ${describeSnapshot(start)}`);
+        const checkpoints = [];
+        const every = Math.max(1, Math.ceil(options.memoryLogins / 4));
+        let failed = 0;
+        for (let i = 1; i <= options.memoryLogins; i++) {
+          const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+          clearRecords(servers);
+          if (result.outcome !== 'ok') failed++;
+          if (i % every === 0 && i < options.memoryLogins) {
+            const snapshot = await memorySnapshot([impl.id]);
+            checkpoints.push({ logins: i, ...snapshot });
+            log(`  ${fmtInt(i).padStart(7)} ${describeSnapshot(snapshot)}`);
+          }
+        }
+        const end = await memorySnapshot([impl.id], { settle: true });
+        log(`  end     ${describeSnapshot(end)}`);
+        if (failed > 0) failures.push(`${impl.id}: ${failed} of the memory-phase logins failed`);
+        results.memory[impl.id] = {
+          logins: options.memoryLogins,
+          start,
+          checkpoints,
+          end,
+          heapGrowthBytes: end.heapUsed - start.heapUsed,
+          rssGrowthBytes: end.rss - start.rss,
+          heapGrowthBytesPerLogin: (end.heapUsed - start.heapUsed) / options.memoryLogins,
+          failedLogins: failed,
+        };
+      }
+    }
+  } finally {
+    await servers.close();
+  }
+  printBenchmark(results, impls);
+}
+
+function printBenchmark(results, impls) {
+  const env = results.environment;
+  log(`\n== postlogin benchmark — Node ${env.node} (V8 ${env.v8}), ${env.cpu} x${env.cpus}, ${env.platform}${env.commit ? `, ${env.commit}` : ''}`);
+
+  const report = results.size.report;
+  log('\nartifact size by part (dist/enrich-from-backend/size-report.json)');
+  if (report.error) {
+    log(`  unavailable: ${report.error}`);
+  } else {
+    const parts = Object.keys(report.parts || {});
+    const ordered = [...PART_ORDER.filter((p) => parts.includes(p)), ...parts.filter((p) => !PART_ORDER.includes(p))];
+    const rows = ordered.map((part) => [part, fmtInt(report.parts[part])]);
+    rows.push(['action.js (total)', fmtInt(report.total_bytes)], ['Auth0 limit', fmtInt(report.limit_bytes)]);
+    log(table(['part', 'bytes'], rows, ['l', 'r']));
+  }
+  log(`source files: ${impls.map((impl) => `${impl.id} ${fmtInt(results.size.files[impl.id])} B`).join(', ')}`);
+
+  const rows = impls.map((impl) => {
+    const fresh = results.firstLogin[impl.id];
+    const warm = results.perLogin[impl.id];
+    const tokens = results.tokenRequests[impl.id];
+    return [
+      impl.label,
+      fmtMs(fresh.requireMs.median),
+      fmtMs(fresh.firstLoginMs.median),
+      fmtMs(fresh.secondLoginMs.median),
+      fmtMs(warm.median),
+      fmtMs(warm.p99),
+      tokens.per1000Logins.toFixed(tokens.per1000Logins < 10 ? 2 : 0),
+    ];
+  });
+  const n = results.perLogin.artifact.n;
+  const runs = results.firstLogin.artifact.runs;
+  log(`\nper implementation (ms; fresh process = median of ${runs} child processes; warm = ${fmtInt(n)} logins each, interleaved)`);
+  log(table(['implementation', 'require', '1st login', '2nd login', 'warm median', 'warm p99', 'token req/1000'], rows, ['l']));
+
+  for (const [id, memory] of Object.entries(results.memory)) {
+    log(`\nmemory, ${fmtInt(memory.logins)} logins of ${id} (after forced gc)`);
+    const mrows = [['start', memory.start], ...memory.checkpoints.map((c) => [fmtInt(c.logins), c]), ['end', memory.end]].map(([at, s]) => [
+      at, fmtMb(s.heapUsed), fmtMb(s.rss), fmtMb(s.external), ...(s.wasm[id] ? [fmtMb(s.wasm[id].linearMemoryBytes), `${s.wasm[id].liveInstances}`] : ['-', '-']),
+    ]);
+    log(table(['after', 'heapUsed', 'rss', 'external', 'wasm memory', 'live instances'], mrows, ['l']));
+    log(`growth: heapUsed ${fmtSignedMb(memory.heapGrowthBytes)} (${(memory.heapGrowthBytesPerLogin).toFixed(1)} B/login), rss ${fmtSignedMb(memory.rssGrowthBytes)}`);
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Soak mode
+
+// Weights of what each login does. `action` picks the Action; the fault is applied by the servers
+// (token/backend) or by the event (fault-injection).
+const SOAK_MIX = [
+  { kind: 'enrich', fault: 'none', weight: 28 },
+  { kind: 'enrich', fault: 'token-401', weight: 4 },
+  { kind: 'enrich', fault: 'token-500', weight: 4 },
+  { kind: 'enrich', fault: 'token-429', weight: 4 },
+  { kind: 'enrich', fault: 'token-slow', weight: 1 },
+  { kind: 'enrich', fault: 'backend-404', weight: 5 },
+  { kind: 'enrich', fault: 'backend-500', weight: 5 },
+  { kind: 'enrich', fault: 'backend-503', weight: 5 },
+  { kind: 'enrich', fault: 'backend-nonjson', weight: 5 },
+  { kind: 'enrich', fault: 'unverified-email', weight: 2 },
+  { kind: 'fault', fault: 'none', weight: 13 },
+  { kind: 'fault', fault: 'panic', weight: 12 },
+  { kind: 'fault', fault: 'panic-after-await', weight: 12 },
+];
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+function pickMix(random) {
+  const total = SOAK_MIX.reduce((sum, entry) => sum + entry.weight, 0);
+  let x = random() * total;
+  for (const entry of SOAK_MIX) {
+    x -= entry.weight;
+    if (x < 0) return entry;
+  }
+  return SOAK_MIX[SOAK_MIX.length - 1];
+}
+
+/**
+ * The scripted answers of the soak's servers. The current login's plan says which fault the
+ * FIRST request to each server gets; any later request in the same login (a retry) gets a normal
+ * answer. Every answer is recorded in the plan, so the expected outcome is derived from what the
+ * Action actually saw (a token reused from memory never reaches the token endpoint).
+ */
+function soakReplies(state, random) {
+  return {
+    token: (request) => {
+      const plan = state.plan;
+      if (!plan) {
+        state.stray.push(`token request between logins: ${request.method} ${request.path}`);
+        return { status: 503, body: 'no login in progress' };
+      }
+      const first = plan.token.length === 0;
+      const fault = first ? plan.fault : 'none';
+      let spec = { status: 200, json: { access_token: state.accessToken, token_type: 'Bearer', expires_in: 86400, scope: 'read:users' } };
+      if (fault === 'token-401') spec = { status: 401, json: { error: 'invalid_client', error_description: 'Unauthorized' } };
+      else if (fault === 'token-500') spec = { status: 500, json: { error: 'server_error', error_description: 'Internal error' } };
+      else if (fault === 'token-429') spec = { status: 429, headers: { 'retry-after': '0' }, json: { error: 'too_many_requests', error_description: 'Global limit has been reached' } };
+      else if (fault === 'token-slow') spec = { ...spec, delayMs: 10 + Math.floor(random() * 41) };
+      plan.token.push({ status: spec.status, delayMs: spec.delayMs || 0 });
+      return spec;
+    },
+    backend: (request) => {
+      const plan = state.plan;
+      if (!plan) {
+        state.stray.push(`backend request between logins: ${request.method} ${request.path}`);
+        return { status: 503, body: 'no login in progress' };
+      }
+      const first = plan.backend.length === 0;
+      const fault = first ? plan.fault : 'none';
+      let spec = { status: 200, json: backendAnswer(request.email) };
+      if (request.headers.authorization !== `Bearer ${state.accessToken}`) spec = { status: 401, body: 'bad bearer token' };
+      else if (fault === 'backend-404') spec = { status: 404, json: { error: 'user not found' } };
+      else if (fault === 'backend-500') spec = { status: 500, body: 'Internal Server Error' };
+      else if (fault === 'backend-503') spec = { status: 503, headers: { 'retry-after': '0' }, body: 'Service Unavailable' };
+      else if (fault === 'backend-nonjson') spec = { status: 200, body: '<html>maintenance</html>', contentType: 'text/html' };
+      plan.backend.push({ status: spec.status, nonJson: fault === 'backend-nonjson', json: spec.json });
+      return spec;
+    },
+  };
+}
+
+/** Problems with one login of the enrich artifact, given what its servers answered. */
+function checkEnrich(plan, result, secrets, accessToken) {
+  const problems = [];
+  const reason = result.reason === undefined ? '' : String(result.reason);
+  if (reason.includes(secrets.client_secret) || reason.includes(accessToken)) problems.push('the deny reason leaks the client secret or the access token');
+  for (const [service, answers] of [['token endpoint', plan.token], ['backend', plan.backend]]) {
+    if (answers.length > 2) problems.push(`${answers.length} requests to the ${service} in one login (at most one retry)`);
+    if (answers.length === 2 && !RETRYABLE.has(answers[0].status)) problems.push(`retried the ${service} after HTTP ${answers[0].status}, which is not retryable`);
+  }
+  const expectOk = (claim) => {
+    if (result.outcome !== 'ok') problems.push(`expected ok, got ${result.outcome}: ${reason}`);
+    const at = result.claims.accessToken[CLAIM];
+    const it = result.claims.idToken[CLAIM];
+    if (claim === undefined) {
+      if (at !== undefined || it !== undefined) problems.push('expected no claims');
+    } else if (!isDeepStrictEqual(at, claim) || !isDeepStrictEqual(it, claim)) {
+      problems.push(`expected the backend answer as ${CLAIM} on both tokens`);
+    }
+  };
+  const expectDenied = (pattern) => {
+    if (result.outcome !== 'denied' || result.deniedBy !== 'api') problems.push(`expected denied through api.access.deny, got ${result.outcome}${result.deniedBy ? ` (${result.deniedBy})` : ''}: ${reason}`);
+    else if (!pattern.test(reason)) problems.push(`deny reason ${JSON.stringify(reason)} does not match ${pattern}`);
+    if (Object.keys(result.claims.accessToken).length > 0 || Object.keys(result.claims.idToken).length > 0) problems.push('claims set on a denied login');
+  };
+
+  if (plan.fault === 'unverified-email') {
+    if (plan.token.length + plan.backend.length > 0) problems.push('requests made for a user without a verified email');
+    expectOk(undefined);
+    return problems;
+  }
+  const lastToken = plan.token[plan.token.length - 1];
+  if (lastToken && lastToken.status !== 200) {
+    if (plan.backend.length > 0) problems.push('called the backend without a token');
+    expectDenied(new RegExp(`^enrich-from-backend: token endpoint\\b.*\\b${lastToken.status}\\b`));
+    return problems;
+  }
+  const lastBackend = plan.backend[plan.backend.length - 1];
+  if (!lastBackend) {
+    problems.push(`no backend request (${result.outcome}: ${reason})`);
+    return problems;
+  }
+  if (lastBackend.status === 404) expectOk(undefined);
+  else if (lastBackend.status === 200 && lastBackend.nonJson) expectDenied(/^enrich-from-backend: backend\b/);
+  else if (lastBackend.status === 200) expectOk(lastBackend.json);
+  else expectDenied(new RegExp(`^enrich-from-backend: backend\\b.*\\b${lastBackend.status}\\b`));
+  return problems;
+}
+
+/** Problems with one login of the fault-injection artifact. */
+function checkFault(plan, result) {
+  const problems = [];
+  const reason = result.reason === undefined ? '' : String(result.reason);
+  if (plan.fault === 'none') {
+    if (result.outcome !== 'ok') problems.push(`expected ok, got ${result.outcome}: ${reason}`);
+    else if (!isDeepStrictEqual(result.claims.accessToken, { [FAULT_CLAIM]: 'none' })) problems.push(`expected the claim ${FAULT_CLAIM}="none"`);
+    return problems;
+  }
+  const expected = plan.fault === 'hang' ? HUNG_FAULT_REASON : TRAPPED;
+  if (result.outcome !== 'denied' || reason !== expected) problems.push(`expected denied "${expected}", got ${result.outcome}: ${reason}`);
+  if (plan.fault === 'panic-after-await' && plan.probe !== 1) problems.push(`expected one probe request before the panic, saw ${plan.probe}`);
+  if (plan.fault !== 'hang' && result.ms > 500) problems.push(`a trap took ${Math.round(result.ms)} ms to be reported`);
+  if (plan.fault === 'hang' && (result.ms < FAULT_BUDGET_MS - 5 || result.ms > FAULT_BUDGET_MS + 250)) problems.push(`a hang was cut off after ${Math.round(result.ms)} ms, not at ${FAULT_BUDGET_MS} ms`);
+  return problems;
+}
+
+async function startProbe(state) {
+  const sockets = new Set();
+  const server = http.createServer((request, response) => {
+    if (state.plan) state.plan.probe++;
+    else state.stray.push('probe request between logins');
+    response.writeHead(204).end();
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref();
+  return {
+    url: `http://127.0.0.1:${server.address().port}/probe`,
+    close: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function soak(options, results, failures) {
+  for (const file of [options.artifact, options.faultArtifact]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} does not exist (build it: scripts/bench.sh)`);
+  }
+  const random = mulberry32(options.seed);
+  const state = { plan: null, stray: [], accessToken: `AT-soak-${process.pid}-${Date.now()}` };
+  const escaped = [];
+  const onUncaught = (error) => escaped.push(`uncaught exception: ${error && error.message}`);
+  const onUnhandled = (reason) => escaped.push(`unhandled rejection: ${reason && reason.message}`);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUnhandled);
+
+  // A token is reused until shortly before it expires (module memory, then api.cache), so a token
+  // fault only reaches an Action whose token has expired. Before each token-fault login the clock
+  // the Actions see (Date.now, also behind the emulator's api.cache) jumps past any token's
+  // lifetime: that login must go to the token endpoint, as the first login after expiry does.
+  // The clock only moves between logins, never during one.
+  const realDateNow = Date.now;
+  let clockOffsetMs = 0;
+  Date.now = () => realDateNow() + clockOffsetMs;
+  const TOKEN_EXPIRY_JUMP_MS = 2 * 86400 * 1000; // tokens are issued with expires_in 86400
+
+  const replies = soakReplies(state, random);
+  const servers = await startServers({ token: { reply: replies.token, accessToken: state.accessToken }, backend: { reply: replies.backend } });
+  let probe;
+  try {
+    probe = await startProbe(state);
+    wasm.install();
+    const enrich = require(options.artifact);
+    const faulty = require(options.faultArtifact);
+    const secrets = enrichSecrets(servers);
+    const faultSecrets = { probe_url: probe.url };
+    const caches = { enrich: new Map(), fault: new Map() };
+    const labels = ['enrich', 'fault'];
+    const verifiedEvent = loginEvent('alice@example.com');
+    const unverifiedEvent = loginEvent('mallory@example.com', { email_verified: false });
+    const faultEvents = Object.fromEntries(['none', 'panic', 'panic-after-await', 'hang'].map((fault) => [fault, { user: { user_id: 'auth0|fault', app_metadata: fault === 'none' ? {} : { fault } } }]));
+
+    const N = options.soakLogins;
+    const hangAt = new Set();
+    for (let k = 1; k <= options.soakHangs; k++) hangAt.add(Math.floor((k * N) / (options.soakHangs + 1)));
+
+    const summary = {}; // `${kind}/${fault}` -> { logins, exercised, outcomes: {reason: count}, maxMs, totalMs }
+    const unexpected = [];
+    let unexpectedCount = 0;
+    const deadline = performance.now() + options.soakMaxSeconds * 1000;
+    let timedOut = false;
+
+    async function oneLogin(index, entry) {
+      const plan = { fault: entry.fault, token: [], backend: [], probe: 0 };
+      if (entry.fault.startsWith('token-')) clockOffsetMs += TOKEN_EXPIRY_JUMP_MS;
+      state.plan = plan;
+      let result;
+      wasm.label = entry.kind;
+      if (entry.kind === 'enrich') {
+        const event = entry.fault === 'unverified-email' ? unverifiedEvent : verifiedEvent;
+        result = await runLogin(enrich, event, { secrets, api: createApi({ cache: caches.enrich }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+      } else {
+        result = await runLogin(faulty, faultEvents[entry.fault], { secrets: faultSecrets, api: createApi({ cache: caches.fault }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+      }
+      state.plan = null;
+      clearRecords(servers);
+      let problems;
+      if (result.outcome === 'error') problems = [`hung or failed outside the Action: ${result.reason}`];
+      else problems = entry.kind === 'enrich' ? checkEnrich(plan, result, secrets, state.accessToken) : checkFault(plan, result);
+      if (state.stray.length > 0) problems.push(...state.stray.splice(0));
+
+      const key = `${entry.kind}/${entry.fault}`;
+      const row = summary[key] || (summary[key] = { logins: 0, exercised: 0, unexpected: 0, outcomes: {}, maxMs: 0, totalMs: 0 });
+      row.logins++;
+      const exercised = entry.fault.startsWith('token-') ? plan.token.length > 0 : entry.fault.startsWith('backend-') ? plan.backend.length > 0 : true;
+      if (exercised) row.exercised++;
+      row.maxMs = Math.max(row.maxMs, result.ms);
+      row.totalMs += result.ms;
+      const outcomeKey = `${result.outcome}${result.reason !== undefined ? `: ${String(result.reason).slice(0, 120)}` : result.outcome === 'ok' && Object.keys(result.claims.accessToken).length === 0 ? ' (no claims)' : ''}`;
+      if (outcomeKey in row.outcomes || Object.keys(row.outcomes).length < 20) row.outcomes[outcomeKey] = (row.outcomes[outcomeKey] || 0) + 1;
+      else row.outcomes['(other outcomes)'] = (row.outcomes['(other outcomes)'] || 0) + 1;
+      if (problems.length > 0) {
+        row.unexpected++;
+        unexpectedCount++;
+        if (unexpected.length < 25) unexpected.push({ login: index, kind: entry.kind, fault: entry.fault, outcome: result.outcome, reason: result.reason, ms: Math.round(result.ms), token: plan.token, backend: plan.backend.map(({ status, nonJson }) => ({ status, nonJson })), problems });
+      }
+    }
+
+    log(`\nsoak: ${fmtInt(N)} logins through ${path.relative(ROOT, options.artifact)} and ${path.relative(ROOT, options.faultArtifact)}, seed ${options.seed}, ${options.soakHangs} hang(s)`);
+    const initial = await memorySnapshot(labels);
+    log(`  initial (nothing loaded)  ${describeSnapshot(initial)}`);
+    // Warm-up (not counted in growth): JIT, the two wasm instances, connection pools.
+    const warmup = Math.min(2000, Math.max(100, Math.floor(N / 10)));
+    for (let i = 0; i < warmup; i++) await oneLogin(-1 - i, pickMix(random));
+    const start = await memorySnapshot(labels, { settle: true });
+    log(`  start (after ${fmtInt(warmup)} warm-up logins, settle, gc)  ${describeSnapshot(start)}`);
+    const checkpoints = [];
+    const started = performance.now();
+    let lastReport = started;
+    let done = 0;
+    for (let i = 0; i < N; i++) {
+      if (performance.now() > deadline) {
+        timedOut = true;
+        break;
+      }
+      const entry = hangAt.has(i) ? { kind: 'fault', fault: 'hang' } : pickMix(random);
+      await oneLogin(i, entry);
+      done = i + 1;
+      if (done % options.soakReportEvery === 0 && done < N) {
+        const snapshot = await memorySnapshot(labels);
+        checkpoints.push({ logins: done, ...snapshot });
+        const elapsed = (performance.now() - started) / 1000;
+        log(`  ${fmtInt(done).padStart(7)}/${fmtInt(N)}  ${elapsed.toFixed(0)} s, ${(done / elapsed).toFixed(0)} logins/s, ${unexpectedCount} unexpected | ${describeSnapshot(snapshot)}`);
+        lastReport = performance.now();
+      } else if (performance.now() - lastReport > 10000) {
+        const elapsed = (performance.now() - started) / 1000;
+        log(`  ${fmtInt(done).padStart(7)}/${fmtInt(N)}  ${elapsed.toFixed(0)} s, ${(done / elapsed).toFixed(0)} logins/s, ${unexpectedCount} unexpected`);
+        lastReport = performance.now();
+      }
+      if (unexpectedCount >= 200) {
+        log('  stopping early: 200 unexpected outcomes');
+        break;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const end = await memorySnapshot(labels, { settle: true });
+    log(`  end (after ${fmtInt(done)} logins, settle, gc)  ${describeSnapshot(end)}`);
+
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUnhandled);
+    const heapGrowth = end.heapUsed - start.heapUsed;
+    const limit = options.maxHeapGrowthMb * MB;
+    if (timedOut) failures.push(`the soak exceeded --soak-max-seconds ${options.soakMaxSeconds} after ${fmtInt(done)} logins`);
+    if (done < N && !timedOut) failures.push(`stopped after ${fmtInt(done)} of ${fmtInt(N)} logins`);
+    if (unexpectedCount > 0) failures.push(`${unexpectedCount} login(s) gave an unexpected outcome or hung`);
+    if (escaped.length > 0) failures.push(`${escaped.length} uncaught exception(s) / unhandled rejection(s) reached the process: ${escaped.slice(0, 3).join('; ')}`);
+    if (heapGrowth > limit) failures.push(`heapUsed after gc grew ${fmtSignedMb(heapGrowth)} (limit ${options.maxHeapGrowthMb} MB)`);
+
+    results.soak = {
+      logins: done,
+      requested: N,
+      warmupLogins: warmup,
+      seed: options.seed,
+      hangs: options.soakHangs,
+      seconds,
+      loginsPerSecond: done / seconds,
+      mix: SOAK_MIX,
+      summary,
+      unexpectedCount,
+      unexpected,
+      escaped: escaped.slice(0, 25),
+      memory: { initial, start, checkpoints, end, heapGrowthBytes: heapGrowth, rssGrowthBytes: end.rss - start.rss, heapGrowthLimitBytes: limit },
+    };
+    printSoak(results.soak);
+  } finally {
+    state.plan = null;
+    Date.now = realDateNow;
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUnhandled);
+    await servers.close();
+    if (probe) await probe.close();
+  }
+}
+
+function printSoak(soakResults) {
+  log(`\n== soak: ${fmtInt(soakResults.logins)} logins in ${soakResults.seconds.toFixed(1)} s (${soakResults.loginsPerSecond.toFixed(0)}/s), seed ${soakResults.seed}`);
+  const rows = Object.entries(soakResults.summary).sort().map(([key, row]) => {
+    const outcomes = Object.entries(row.outcomes).sort((a, b) => b[1] - a[1]).map(([outcome, count]) => `${count}× ${outcome}`).join(' | ');
+    return [key, fmtInt(row.logins), fmtInt(row.exercised), fmtInt(row.unexpected), fmtMs(row.totalMs / row.logins), fmtMs(row.maxMs), outcomes];
+  });
+  log(table(['login / fault', 'logins', 'exercised', 'unexpected', 'mean ms', 'max ms', 'outcomes'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']));
+  const m = soakResults.memory;
+  const mrows = [['start', m.start], ...m.checkpoints.map((c) => [fmtInt(c.logins), c]), ['end', m.end]].map(([at, s]) => [
+    at, fmtMb(s.heapUsed), fmtMb(s.rss), fmtMb(s.external),
+    fmtMb(s.wasm.enrich.linearMemoryBytes), `${s.wasm.enrich.liveInstances}/${s.wasm.enrich.createdInstances}`,
+    fmtMb(s.wasm.fault.linearMemoryBytes), `${s.wasm.fault.liveInstances}/${s.wasm.fault.createdInstances}`,
+  ]);
+  log('\nmemory after forced gc (wasm: linear memory of the current instance; instances live/created)');
+  log(table(['after', 'heapUsed', 'rss', 'external', 'enrich wasm', 'enrich inst', 'fault wasm', 'fault inst'], mrows, ['l']));
+  log(`growth start→end: heapUsed ${fmtSignedMb(m.heapGrowthBytes)} (limit ${fmtMb(m.heapGrowthLimitBytes)}), rss ${fmtSignedMb(m.rssGrowthBytes)}`);
+  if (soakResults.unexpected.length > 0) {
+    log(`\nunexpected outcomes (first ${soakResults.unexpected.length} of ${soakResults.unexpectedCount}):`);
+    for (const u of soakResults.unexpected) log(`  login ${u.login} ${u.kind}/${u.fault}: ${u.problems.join('; ')}`);
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+
+async function main() {
+  if (process.argv[2] === '--child-first-login') return childFirstLogin();
+  const options = parseArgs(process.argv.slice(2));
+  requireGc();
+  const results = { kind: options.soak ? 'soak' : 'benchmark', environment: environment(), options: { ...options } };
+  log(`postlogin ${results.kind}: Node ${results.environment.node}, ${results.environment.cpu} x${results.environment.cpus}`);
+  const failures = [];
+  try {
+    if (options.soak) await soak(options, results, failures);
+    else await benchmark(options, results, failures);
+  } catch (error) {
+    failures.push(`error: ${error && error.stack ? error.stack : error}`);
+  }
+  results.failures = failures;
+  results.ok = failures.length === 0;
+  try {
+    fs.mkdirSync(path.dirname(options.out), { recursive: true });
+    fs.writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    log(`\nresults written to ${path.relative(process.cwd(), options.out) || options.out}`);
+  } catch (error) {
+    failures.push(`could not write ${options.out}: ${error.message}`);
+  }
+  if (failures.length > 0) {
+    console.error(`\nFAIL:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    log('OK');
+  }
+  // Everything is closed; if some handle still kept the process alive, say so instead of hanging.
+  setTimeout(() => {
+    console.error('bench: the process did not exit 5 s after finishing (a handle is still open)');
+    process.exit(process.exitCode || 1);
+  }, 5000).unref();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+//! What an Action's capabilities need from wherever the Action runs.
+//!
+//! In WebAssembly that is the Actions runtime (`host/runtime.rs`: `fetch`, `Date.now`,
+//! `setTimeout`, Auth0's `api.cache`, memory that lives as long as the wasm instance); under
+//! `cargo test` it is the harness's scripted stand-in (`testing.rs`). Capabilities (`Http`,
+//! the token cache) are written once, against this trait.
+
+#[cfg(target_arch = "wasm32")]
+mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use runtime::RuntimeHost;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::http::{Request, Response};
+
+/// Why a request produced no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    Timeout,
+    Network,
+    /// The answer is larger than the policy's `max_response_bytes`.
+    TooLarge,
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Response, TransportFailure>> + 'a>>;
+pub type SleepFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// An entry of Auth0's `api.cache`: `{value, expires_at}` (milliseconds since the epoch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheRecord {
+    pub value: String,
+    pub expires_at: f64,
+}
+
+pub trait Host {
+    /// Sends a request and reads its whole answer, within `timeout_ms`; an answer over
+    /// `max_bytes` is `TooLarge`, refused before it is read into the Action's memory.
+    fn send<'a>(
+        &'a self,
+        request: &'a Request,
+        timeout_ms: u32,
+        max_bytes: usize,
+    ) -> SendFuture<'a>;
+    /// Milliseconds since the epoch.
+    fn now_ms(&self) -> f64;
+    fn sleep(&self, ms: u32) -> SleepFuture;
+    /// `api.cache.get(key)`.
+    fn cache_get(&self, key: &str) -> Option<CacheRecord>;
+    /// `api.cache.set(key, value, {ttl})`; the error is Auth0's code (`CacheValueSizeExceeded`…).
+    fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String>;
+    /// Memory that outlives one login: module scope of a warm Actions instance.
+    fn remembered(&self, key: &str) -> Option<CacheRecord>;
+    fn remember(&self, key: &str, record: CacheRecord);
+}
