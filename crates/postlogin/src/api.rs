@@ -191,7 +191,47 @@ impl AccessApi<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Harness;
     use serde_json::json;
+
+    #[test]
+    fn claims_are_checked_when_set_and_counted_per_token() {
+        let run = Harness::new().run(
+            json!({"user": {"user_id": "u"}}),
+            async |_, api: &mut Api| {
+                let big = "x".repeat(60_000);
+                api.access_token()
+                    .set_custom_claim("https://e.com/a", big.as_str())?;
+                // Setting the same claim again replaces it: still one 60 kB claim.
+                api.access_token()
+                    .set_custom_claim("https://e.com/a", big.as_str())?;
+                // Each token has its own budget.
+                api.id_token()
+                    .set_custom_claim("https://e.com/b", big.as_str())?;
+                api.access_token().set_custom_claim("https://e.com/c", big)
+            },
+        );
+        assert_eq!(
+            run.failure().as_deref(),
+            Some(
+                "custom claims on the access token would be 120034 bytes, over Auth0's limit of \
+                 100000: the login would fail"
+            )
+        );
+        assert_eq!(run.commands.len(), 3);
+
+        let run = Harness::new().run(
+            json!({"user": {"user_id": "u"}, "resource_server": {"identifier": "https://t.auth0.com/api/v2/"}}),
+            async |_, api: &mut Api| api.access_token().set_custom_claim("plan", "pro"),
+        );
+        assert_eq!(
+            run.failure().as_deref(),
+            Some(
+                "claim `plan` needs a namespace on access tokens for Auth0's own APIs; Auth0 \
+                 would drop it"
+            )
+        );
+    }
 
     #[test]
     fn commands_become_the_calls_the_shim_applies() {

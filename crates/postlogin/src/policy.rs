@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+/// Build one with `Policy { retries: 0, ..Policy::default() }`.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct Policy {
     /// Per-request timeout (a request may set its own).
     pub request_timeout_ms: u32,

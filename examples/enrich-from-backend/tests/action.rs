@@ -334,3 +334,202 @@ fn malformed_events_deny_and_name_the_field() {
         assert_eq!(run.requests.len(), 0);
     }
 }
+
+#[test]
+fn a_token_serves_fifty_logins_then_comes_from_api_cache_after_a_cold_start() {
+    let harness = configured()
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .route(Method::Get, &backend_url("alice%40example.com"), |_| {
+            Response::json_body(200, &json!({"plan": "pro"}))
+        });
+    let token_requests = |run: &Run| run.requests.iter().filter(|r| r.url() == TOKEN_URL).count();
+    let mut requested = 0;
+    for _ in 0..50 {
+        let run = harness.run(user("alice@example.com"), on_execute_post_login);
+        assert!(run.result.is_ok(), "{:?}", run.result);
+        requested += token_requests(&run);
+    }
+    assert_eq!(requested, 1);
+
+    let cache = harness.cache();
+    let (key, record) = cache.iter().next().expect("the token is in api.cache");
+    assert!(key.len() <= 64 && record.value.len() <= 4096);
+    assert!(!key.contains(CLIENT_SECRET));
+
+    harness.cold_start();
+    let run = harness.run(user("alice@example.com"), on_execute_post_login);
+    assert_eq!(
+        token_requests(&run),
+        0,
+        "a cold instance finds the token in api.cache"
+    );
+
+    harness.advance(86_400_000.0);
+    let run = harness.run(user("alice@example.com"), on_execute_post_login);
+    assert_eq!(token_requests(&run), 1, "an expired token is replaced");
+}
+
+#[test]
+fn a_refused_cache_write_costs_a_log_line_not_the_login() {
+    let harness = configured()
+        .refuse_cache_writes()
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .route(Method::Get, &backend_url("alice%40example.com"), |_| {
+            Response::json_body(200, &json!({}))
+        });
+    let run = harness.run(user("alice@example.com"), on_execute_post_login);
+    assert!(run.result.is_ok(), "{:?}", run.result);
+    assert_eq!(
+        run.outcome().logs,
+        ["token kept in memory only: api.cache refused it (CacheSizeExceeded)"]
+    );
+    let run = harness.run(user("alice@example.com"), on_execute_post_login);
+    assert_eq!(
+        run.requests.len(),
+        1,
+        "the instance's memory still holds the token"
+    );
+}
+
+#[test]
+fn transient_failures_are_retried_once_within_the_budget() {
+    let ok = Response::json_body(200, &json!({"plan": "pro"}));
+    let unavailable = Response::new(503, "");
+    let cases = [
+        (vec![unavailable.clone(), ok.clone()], 2, None),
+        (
+            vec![Response::new(502, ""), Response::new(502, "")],
+            2,
+            Some("backend answered HTTP 502"),
+        ),
+        (
+            vec![
+                Response::new(429, "").with_header("retry-after", "2"),
+                ok.clone(),
+            ],
+            2,
+            None,
+        ),
+        // 30 s of Retry-After does not fit in a 10 s budget: no retry.
+        (
+            vec![
+                unavailable.clone().with_header("retry-after", "30"),
+                ok.clone(),
+            ],
+            1,
+            Some("backend answered HTTP 503"),
+        ),
+        (
+            vec![Response::new(500, ""), ok.clone()],
+            1,
+            Some("backend answered HTTP 500"),
+        ),
+    ];
+    for (replies, backend_requests, failure) in cases {
+        let run = configured()
+            .route(Method::Post, TOKEN_URL, |_| token_ok())
+            .sequence(Method::Get, &backend_url("alice%40example.com"), replies)
+            .run(user("alice@example.com"), on_execute_post_login);
+        let sent = run
+            .requests
+            .iter()
+            .filter(|r| r.url().starts_with(BACKEND))
+            .count();
+        assert_eq!(sent, backend_requests, "{failure:?}");
+        assert_eq!(run.failure().as_deref(), failure);
+    }
+
+    let run = configured()
+        .policy(postlogin::Policy {
+            retries: 0,
+            ..Default::default()
+        })
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .sequence(
+            Method::Get,
+            &backend_url("alice%40example.com"),
+            vec![unavailable, ok],
+        )
+        .run(user("alice@example.com"), on_execute_post_login);
+    assert_denied(&run, "backend answered HTTP 503");
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_refused_before_any_request() {
+    let run = configured()
+        .secret("backend_url", "http://backend.example")
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .run(user("alice@example.com"), on_execute_post_login);
+    assert_denied(
+        &run,
+        "backend URL is plain http:// to a host other than loopback (allow_insecure_http is off)",
+    );
+    assert!(run
+        .requests
+        .iter()
+        .all(|r| !r.url().starts_with("http://backend")));
+
+    let run = configured()
+        .secret("backend_url", "http://backend.example")
+        .policy(postlogin::Policy {
+            allow_insecure_http: true,
+            ..Default::default()
+        })
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .route(
+            Method::Get,
+            "http://backend.example/api/users/alice%40example.com",
+            |_| Response::json_body(200, &json!({})),
+        )
+        .run(user("alice@example.com"), on_execute_post_login);
+    assert!(run.result.is_ok(), "{:?}", run.result);
+}
+
+#[test]
+fn oversized_answers_are_refused() {
+    let huge = format!("\"{}\"", "x".repeat(70_000));
+    assert_denied(
+        &run_with_backend(Response::new(200, huge)),
+        "backend sent an answer over 65536 bytes",
+    );
+}
+
+#[test]
+fn every_failure_message_and_log_is_free_of_secrets_and_tokens() {
+    // The backend echoes the bearer token in its error bodies, as real ones sometimes do.
+    let echo = |request: &postlogin::Request| {
+        Response::new(
+            500,
+            format!("bad {:?}", request.header_value("authorization")),
+        )
+    };
+    let runs = [
+        run_with_backend(Response::new(500, format!("token {ACCESS_TOKEN}"))),
+        run_with_backend(Response::new(200, format!("{{\"x\": \"{ACCESS_TOKEN}\""))),
+        configured()
+            .route(Method::Post, TOKEN_URL, |_| {
+                Response::new(401, format!("{{\"error\":\"{CLIENT_SECRET}\"}}"))
+            })
+            .run(user("alice@example.com"), on_execute_post_login),
+        configured()
+            .route(Method::Post, TOKEN_URL, |_| token_ok())
+            .route(Method::Get, &backend_url("alice%40example.com"), echo)
+            .run(user("alice@example.com"), on_execute_post_login),
+        configured()
+            .refuse_cache_writes()
+            .route(Method::Post, TOKEN_URL, |_| token_ok())
+            .route(Method::Get, &backend_url("alice%40example.com"), |_| {
+                Response::new(404, "")
+            })
+            .run(user("alice@example.com"), on_execute_post_login),
+    ];
+    for run in &runs {
+        let outcome = run.outcome();
+        let printed = format!(
+            "{:?} {:?} {:?} {run:?}",
+            outcome.failure, outcome.logs, outcome.commands
+        );
+        assert!(!printed.contains(CLIENT_SECRET), "{printed}");
+        assert!(!printed.contains(ACCESS_TOKEN), "{printed}");
+    }
+}
