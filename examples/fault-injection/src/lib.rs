@@ -1,6 +1,8 @@
 //! A test-only Action that misbehaves on request, so the node suites can prove what the shim
-//! promises: a panic (before or after an await) denies that login cleanly and the next login
-//! runs on a fresh instance; a hang is cut off at the time budget. Never deploy it.
+//! promises: a panic (before or after an await) fails that login cleanly and the next login
+//! runs on a fresh instance; a hang is cut off at the time budget. Its policy is
+//! `on_error = "continue"`, so those failures also prove that branch: one log line, no deny,
+//! none of the Action's commands applied. Never deploy it.
 //!
 //! `event.user.app_metadata.fault`: `"panic"`, `"panic-after-await"` (after a GET to the secret
 //! `probe_url`), `"hang"`, or absent (sets `https://example.com/fault` = `"none"`).
