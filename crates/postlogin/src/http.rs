@@ -14,6 +14,7 @@ use crate::error::Service;
 use crate::host::Host;
 pub use crate::host::TransportFailure;
 use crate::policy::Policy;
+use crate::url::BaseUrl;
 use crate::Error;
 
 /// The wait before a retry when the answer names none.
@@ -347,6 +348,15 @@ impl Http {
                 _ => return finish(result, request, timeout_ms, max_bytes),
             }
         }
+    }
+
+    /// Checks up front that requests to `url` would be allowed (today: no plain `http://`
+    /// beyond loopback unless the policy allows it), so a misconfigured URL fails the login
+    /// before it spends a token request.
+    pub fn check_url(&self, url: &BaseUrl, service: impl Into<Service>) -> Result<(), Error> {
+        Request::get(url.as_str())
+            .service(service)
+            .check_transport_security(&self.policy)
     }
 
     /// Whether waiting `wait_ms` and then a whole request still ends within the budget.
