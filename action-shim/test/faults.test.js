@@ -115,6 +115,20 @@ describe('an Action that panics or hangs', { skip }, () => {
     await assertNothingEscaped();
   });
 
+  test('claims Auth0 would drop or choke on are errors in the compiled Action too', async () => {
+    assertContinued(
+      await login(action, 'reserved-claim'),
+      'fault-injection: claim `roles` is reserved and Auth0 would drop it silently; use a namespaced ' +
+        `name such as https://example.com/claim ${CONTINUES}`,
+    );
+    assertContinued(
+      await login(action, 'huge-claim'),
+      'fault-injection: custom claims on the ID token would be 120046 bytes, over Auth0\'s limit of ' +
+        `100000: the login would fail ${CONTINUES}`,
+    );
+    await assertNothingEscaped();
+  });
+
   test('thirty logins mixing panics and successes each get the right outcome', async () => {
     const faults = [undefined, 'panic', undefined, 'panic-after-await', undefined, undefined];
     for (let i = 0; i < 30; i++) {

@@ -5,7 +5,9 @@
 //! none of the Action's commands applied. Never deploy it.
 //!
 //! `event.user.app_metadata.fault`: `"panic"`, `"panic-after-await"` (after a GET to the secret
-//! `probe_url`), `"hang"`, or absent (sets `https://example.com/fault` = `"none"`).
+//! `probe_url`), `"hang"`, `"reserved-claim"` (sets `roles`, which Auth0 would drop),
+//! `"huge-claim"` (120 kB of claims on the ID token), or absent (sets
+//! `https://example.com/fault` = `"none"`).
 
 use postlogin::{Api, Error, Event, Request};
 
@@ -26,6 +28,14 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
             panic!("injected panic after an await")
         }
         Some("hang") => std::future::pending().await,
+        Some("reserved-claim") => api.id_token().set_custom_claim("roles", "admin"),
+        Some("huge-claim") => {
+            let half = "x".repeat(60_000);
+            api.id_token()
+                .set_custom_claim("https://example.com/a", half.as_str())?;
+            api.id_token()
+                .set_custom_claim("https://example.com/b", half)
+        }
         Some(other) => Err(Error::action(format!("unknown fault {other}"))),
         None => api.access_token().set_custom_claim(CLAIM, "none"),
     }

@@ -47,3 +47,17 @@ fn an_unknown_fault_is_an_error() {
     let run = Harness::new().run(event(Some("fire")), on_execute_post_login);
     assert_eq!(run.failure().as_deref(), Some("unknown fault fire"));
 }
+
+#[test]
+fn claims_auth0_would_drop_or_choke_on_are_errors() {
+    let run = Harness::new().run(event(Some("reserved-claim")), on_execute_post_login);
+    assert!(run
+        .failure()
+        .unwrap()
+        .starts_with("claim `roles` is reserved"));
+    let run = Harness::new().run(event(Some("huge-claim")), on_execute_post_login);
+    assert!(run
+        .failure()
+        .unwrap()
+        .starts_with("custom claims on the ID token would be 120"));
+}
