@@ -198,17 +198,22 @@ function runHandler(handlerName, event, api) {
 
 function applyOutcome(outcome, api) {
   for (const line of outcome.logs || []) console.log(`${CONFIG.action}: ${line}`);
-  if (outcome.failure != null) {
-    const reason = `${CONFIG.action}: ${outcome.failure}`;
-    if (CONFIG.onError === 'continue') {
-      console.log(`${reason} (login continues without this Action)`);
-    } else {
-      api.access.deny(reason);
+  let failure = outcome.failure;
+  if (failure == null) {
+    try {
+      for (const { op, args } of outcome.commands) APPLY[op](api, args);
+      return;
+    } catch (error) {
+      // Auth0 refusing a call the Action's checks allowed: the calls before it stay applied
+      // (Auth0 has no undo), and the policy decides about the login.
+      failure = `Auth0 refused a call (${error && error.message})`;
     }
-    return;
   }
-  for (const { op, args } of outcome.commands) {
-    APPLY[op](api, args);
+  const reason = `${CONFIG.action}: ${failure}`;
+  if (CONFIG.onError === 'continue') {
+    console.log(`${reason} (login continues without this Action)`);
+  } else {
+    api.access.deny(reason);
   }
 }
 

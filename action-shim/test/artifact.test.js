@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { builtinModules } = require('node:module');
-const { runLogin } = require('../emulator');
+const { createApi, runLogin } = require('../emulator');
 const { startServers } = require('../lib/servers');
 
 const ARTIFACT = process.env.POSTLOGIN_ARTIFACT && path.resolve(process.env.POSTLOGIN_ARTIFACT);
@@ -117,6 +117,27 @@ describe('compiled artifact', { skip }, () => {
       WebAssembly.Module = Module;
       WebAssembly.Instance = Instance;
       delete require.cache[ARTIFACT];
+      await servers.close();
+    }
+  });
+
+  test('Auth0 refusing a command fails the login by the policy, without a crash', async () => {
+    const servers = await startServers({ backend: { reply: { status: 200, json: { plan: 'pro' } } } });
+    try {
+      const action = require(ARTIFACT);
+      const emulated = createApi();
+      emulated.api.idToken.setCustomClaim = () => {
+        throw new Error('claim rejected');
+      };
+      const secrets = {
+        auth0_domain: servers.token.url, client_id: 'refusal-test', client_secret: 'CS-refusal-secret',
+        audience: 'aud', backend_url: servers.backend.url,
+      };
+      const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
+      const result = await runLogin(action, event, { secrets, api: emulated, captureOutput: false });
+      assert.equal(result.outcome, 'denied');
+      assert.equal(result.reason, 'enrich-from-backend: Auth0 refused a call (claim rejected)');
+    } finally {
       await servers.close();
     }
   });
