@@ -104,6 +104,21 @@ function instantiateGlue(wasmModule, postloginInstance) {
       },
     },
   });
+  // wasm-bindgen 0.2.130 leaks one externref slot each time a `catch` import throws, and
+  // `JSON.parse` throws on every non-JSON body (HTML error pages are common). Inside the glue it
+  // answers `undefined` instead, which valid JSON never parses to; the SDK reads that as "not
+  // JSON" (crates/postlogin/src/json.rs).
+  const JSON = Object.create(globalThis.JSON, {
+    parse: {
+      value: (text) => {
+        try {
+          return globalThis.JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      },
+    },
+  });
   const queueMicrotask = (callback) =>
     globalThis.queueMicrotask(() => {
       try {

@@ -121,6 +121,45 @@ describe('compiled artifact', { skip }, () => {
     }
   });
 
+  test('failed logins leave no JavaScript value behind in the wasm instance', async () => {
+    // Regression: a throwing `catch` import (JSON.parse on an HTML error page) leaked one
+    // externref slot per login in wasm-bindgen 0.2.130.
+    const servers = await startServers({
+      backend: { reply: { status: 500, body: '<html>proxy error</html>', contentType: 'text/html' } },
+    });
+    const { Instance } = WebAssembly;
+    let exported;
+    WebAssembly.Instance = function (...args) {
+      const instance = new Instance(...args);
+      exported = instance.exports;
+      return instance;
+    };
+    try {
+      delete require.cache[ARTIFACT];
+      const action = require(ARTIFACT);
+      const secrets = {
+        auth0_domain: servers.token.url, client_id: 'leak-test', client_secret: 'CS-leak-test-secret',
+        audience: 'aud', backend_url: servers.backend.url,
+      };
+      const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
+      const held = () => {
+        const table = exported.__wbindgen_externrefs;
+        let count = 0;
+        for (let i = 0; i < table.length; i++) if (table.get(i) !== null) count++;
+        return count;
+      };
+      const first = await runLogin(action, event, { secrets, captureOutput: false });
+      assert.equal(first.reason, 'enrich-from-backend: backend answered HTTP 500');
+      const before = held();
+      for (let i = 0; i < 200; i++) await runLogin(action, event, { secrets, captureOutput: false });
+      assert.ok(held() - before < 5, `${held() - before} more JavaScript values held after 200 logins`);
+    } finally {
+      WebAssembly.Instance = Instance;
+      delete require.cache[ARTIFACT];
+      await servers.close();
+    }
+  });
+
   test('Auth0 refusing a command fails the login by the policy, without a crash', async () => {
     const servers = await startServers({ backend: { reply: { status: 200, json: { plan: 'pro' } } } });
     try {

@@ -36,8 +36,11 @@ mod imp {
     use serde_json::{Map, Number, Value};
     use wasm_bindgen::{JsCast, JsValue};
 
+    /// `undefined` is the shim's answer for text that is not JSON (its `JSON.parse` does not
+    /// throw: a throwing import leaks a slot in wasm-bindgen's externref table).
     pub(super) fn parse(text: &str) -> Option<Value> {
-        JSON::parse(text).ok().map(|value| from_js(&value))
+        let value = JSON::parse(text).ok()?;
+        (!value.is_undefined()).then(|| from_js(&value))
     }
 
     pub(super) fn to_string(value: &Value) -> String {
