@@ -15,7 +15,9 @@
  *   - heap and rss growth after forced gc over many logins of the artifact.
  * --soak runs many logins through the artifacts with random faults at both servers and in the
  * Action itself (dist/fault-injection/action.js), checks every outcome against what that fault
- * must produce, and fails on heap growth, an unexpected outcome or a hung login.
+ * must produce under the Action's own failure policy (read from its header), and fails on an
+ * unexpected outcome, a hung login, heapUsed growth, or a long-lived wasm instance that keeps
+ * more JavaScript values at the end than at the start (a JsValue leak, invisible to heapUsed).
  *
  * Everything is bounded: each login has a deadline, child processes are killed after a timeout,
  * the soak has a wall-clock limit, and every server is closed at the end.
@@ -36,13 +38,13 @@ const { startServers } = require(path.join(SHIM, 'lib', 'servers'));
 const MB = 1024 * 1024;
 const CLAIM = 'http://test.org/extra_info';
 const FAULT_CLAIM = 'https://example.com/fault';
-const FAULT_BUDGET_MS = 1000; // [package.metadata.postlogin] budget_ms of examples/fault-injection
-const TRAPPED = 'fault-injection: internal error (the Action trapped)';
-const HUNG_FAULT_REASON = `fault-injection: did not finish within ${FAULT_BUDGET_MS} ms`;
 // Longest per-request HTTP timeout of the implementations (artifact 3 s, baseline 5 s): waiting
 // this long lets every AbortSignal.timeout timer fire, so a heap snapshot does not count them.
 const SETTLE_MS = 5500;
 const LOGIN_DEADLINE_MS = 5000; // a login that has not settled by then is "hung"
+// JavaScript values a long-lived wasm instance may hold more at the end of a soak than at its
+// start, both at rest (no login in flight); a few for caches filled late, not one per login.
+const MAX_LEAKED_REFS = 64; // default of --max-leaked-refs
 const CHILD_TIMEOUT_MS = 30000;
 
 // -------------------------------------------------------------------------------------------
@@ -56,6 +58,7 @@ round-robin in one process against the same token endpoint and backend on 127.0.
   --warmup N            unmeasured logins per implementation first              (default 200)
   --first-login-runs N  fresh processes per implementation for the first login  (default 9)
   --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
+  --memory-warmup N     artifact logins before the memory start snapshot        (default 2000)
   --memory-all          measure memory growth of the baseline and the seed too
   --out FILE            JSON results          (default dist/bench-results.json; soak: dist/soak-results.json)
 
@@ -63,10 +66,19 @@ Soak (--soak): random faults, every outcome checked, memory after gc tracked.
   --soak                run the soak instead of the benchmark
   --soak-logins N       logins through the artifacts                            (default 100000)
   --soak-hangs N        logins of the fault-injection Action that hang (1 s each) (default 3)
+  --soak-warmup N       logins before the start snapshot, not counted (default N/10, 2000..10000)
   --soak-report-every N memory snapshot and progress line every N logins        (default 10000)
   --soak-max-seconds S  fail if the soak takes longer than this                 (default 1800)
-  --max-heap-growth-mb M  fail if heapUsed after gc grew more than this         (default 2)
+  --max-heap-growth-mb M  fail if heapUsed after gc grew more than this, start to end (default 2)
+  --max-leaked-refs N   fail if a long-lived wasm instance holds more than N more JS values at the
+                        end than at the start (default ${MAX_LEAKED_REFS})
   --seed N              seed of the fault sequence                              (default 1)
+  --heap-snapshots DIR  also write V8 heap snapshots at the start and the end of the soak (after gc),
+                        to diff in Chrome DevTools (Memory tab, "Comparison") when the heap grows
+
+Memory is read with process.memoryUsage() after waiting 5.5 s (every pending HTTP timeout
+timer fires) and four forced gc cycles; "wasm" columns are the linear memory of the current
+WebAssembly instance and the instances alive/created (counted with a FinalizationRegistry).
 
 Both:
   --artifact FILE       the compiled Action      (default dist/enrich-from-backend/action.js)
@@ -78,7 +90,10 @@ token fault the Actions' clock jumps 2 days, so the reused token has expired and
   token endpoint: 401 invalid_client, 500, 429 with Retry-After: 0, slow (10-50 ms, under the timeout)
   backend:        404, 500, 503 (Retry-After: 0), 200 with a non-JSON body
   fault-injection: panic, panic-after-await, hang (--soak-hangs), none
-Exit status: 0 success, 1 failure (unexpected outcome, hung login, heap growth, error), 2 usage.`;
+The soak fails on: an unexpected outcome or a hung login, an uncaught exception or unhandled rejection,
+heapUsed growth (start to end, after gc) above the limit, or a long-lived wasm instance holding more
+than --max-leaked-refs JavaScript values more at the end than at the start (a JsValue leak).
+Exit status: 0 success, 1 failure (see above, or an error), 2 usage.`;
 
 function parseArgs(argv) {
   const options = {
@@ -86,14 +101,17 @@ function parseArgs(argv) {
     warmup: 200,
     firstLoginRuns: 9,
     memoryLogins: 20000,
+    memoryWarmup: 2000,
     memoryAll: false,
     out: undefined,
     soak: false,
     soakLogins: 100000,
     soakHangs: 3,
+    soakWarmup: undefined,
     soakReportEvery: 10000,
     soakMaxSeconds: 1800,
     maxHeapGrowthMb: 2,
+    maxLeakedRefs: MAX_LEAKED_REFS,
     seed: 1,
     artifact: path.join(ROOT, 'dist', 'enrich-from-backend', 'action.js'),
     faultArtifact: path.join(ROOT, 'dist', 'fault-injection', 'action.js'),
@@ -103,11 +121,14 @@ function parseArgs(argv) {
     '--warmup': ['warmup', 0],
     '--first-login-runs': ['firstLoginRuns', 1],
     '--memory-logins': ['memoryLogins', 0],
+    '--memory-warmup': ['memoryWarmup', 0],
+    '--soak-warmup': ['soakWarmup', 0],
     '--soak-logins': ['soakLogins', 1],
     '--soak-hangs': ['soakHangs', 0],
     '--soak-report-every': ['soakReportEvery', 1],
     '--soak-max-seconds': ['soakMaxSeconds', 1],
     '--seed': ['seed', 0],
+    '--max-leaked-refs': ['maxLeakedRefs', 0],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -133,6 +154,7 @@ function parseArgs(argv) {
     } else if (flag === '--memory-all') options.memoryAll = true;
     else if (flag === '--soak') options.soak = true;
     else if (flag === '--out') options.out = path.resolve(value());
+    else if (flag === '--heap-snapshots') options.heapSnapshots = path.resolve(value());
     else if (flag === '--artifact') options.artifact = path.resolve(value());
     else if (flag === '--fault-artifact') options.faultArtifact = path.resolve(value());
     else usage(`unknown option ${arg}`);
@@ -214,6 +236,7 @@ function environment() {
     cpus: cpus.length,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     totalMemoryMb: Math.round(os.totalmem() / MB),
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))), // other work on the machine skews times
     commit,
     date: new Date().toISOString(),
   };
@@ -239,6 +262,7 @@ const wasm = {
   created: {},
   collected: {},
   memory: {},
+  tables: {},
   install() {
     const { Instance } = WebAssembly;
     const registry = new FinalizationRegistry((label) => { wasm.collected[label] = (wasm.collected[label] || 0) + 1; });
@@ -249,6 +273,9 @@ const wasm = {
       registry.register(instance, label);
       const memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
       if (memory) wasm.memory[label] = memory; // only the latest: an old one may be collected
+      // wasm-bindgen's table of JavaScript values the wasm holds (JsValue); a slot is null when free.
+      const table = instance.exports.__wbindgen_externrefs;
+      wasm.tables[label] = table instanceof WebAssembly.Table ? table : undefined;
       return instance;
     }
     CountedInstance.prototype = Instance.prototype;
@@ -260,6 +287,14 @@ const wasm = {
   memoryBytes(label) {
     const memory = wasm.memory[label];
     return memory ? memory.buffer.byteLength : 0;
+  },
+  /** JavaScript values the latest instance holds (non-null slots of its externref table). */
+  referencesHeld(label) {
+    const table = wasm.tables[label];
+    if (!table) return undefined;
+    let held = 0;
+    for (let i = 0; i < table.length; i++) if (table.get(i) !== null) held++;
+    return held;
   },
 };
 
@@ -274,8 +309,10 @@ async function memorySnapshot(labels, { settle = false } = {}) {
   if (settle) await sleep(SETTLE_MS);
   await collect();
   const usage = process.memoryUsage();
+  const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
   const snapshot = {
     heapUsed: usage.heapUsed,
+    spaces,
     heapTotal: usage.heapTotal,
     rss: usage.rss,
     external: usage.external,
@@ -283,16 +320,27 @@ async function memorySnapshot(labels, { settle = false } = {}) {
     wasm: {},
   };
   for (const label of labels) {
-    snapshot.wasm[label] = { liveInstances: wasm.live(label), createdInstances: wasm.created[label] || 0, linearMemoryBytes: wasm.memoryBytes(label) };
+    snapshot.wasm[label] = {
+      liveInstances: wasm.live(label),
+      createdInstances: wasm.created[label] || 0,
+      linearMemoryBytes: wasm.memoryBytes(label),
+      referencesHeld: wasm.referencesHeld(label),
+      tableSlots: wasm.tables[label] ? wasm.tables[label].length : undefined,
+    };
   }
   return snapshot;
 }
 
+// JIT output (V8's code spaces): grows while V8 optimizes, deoptimizes and re-optimizes.
+function codeBytes(snapshot) {
+  return Object.entries(snapshot.spaces).filter(([name]) => name.startsWith('code')).reduce((sum, [, bytes]) => sum + bytes, 0);
+}
+
 function describeSnapshot(snapshot) {
   const instances = Object.entries(snapshot.wasm)
-    .map(([label, w]) => `${label}: ${w.liveInstances} live/${w.createdInstances} created, ${fmtMb(w.linearMemoryBytes)} linear`)
+    .map(([label, w]) => `${label}: ${w.liveInstances} live/${w.createdInstances} created, ${fmtMb(w.linearMemoryBytes)} linear, ${w.referencesHeld === undefined ? '?' : fmtInt(w.referencesHeld)} JS refs held`)
     .join('; ');
-  return `heapUsed ${fmtMb(snapshot.heapUsed)}, rss ${fmtMb(snapshot.rss)}, external ${fmtMb(snapshot.external)}${instances ? ` | wasm ${instances}` : ''}`;
+  return `heapUsed ${fmtMb(snapshot.heapUsed)} (code ${fmtMb(codeBytes(snapshot))}), rss ${fmtMb(snapshot.rss)}, external ${fmtMb(snapshot.external)}${instances ? ` | wasm ${instances}` : ''}`;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -345,9 +393,15 @@ const IMPLEMENTATIONS = (options) => [
   { id: 'seed', label: 'seed blog post (fetch)', file: path.join(__dirname, 'seed.js') },
 ];
 
-/** Child mode: one fresh process, one implementation, the first login (and a second, warm one). */
+/**
+ * Child mode: one fresh process, one implementation, the first login (and a second, warm one).
+ * With `primeUrl` the process first fetches that URL (a third server): Node loads its fetch
+ * implementation (undici) lazily, at the first fetch, and that cost is then out of the Action's
+ * first login, while the token endpoint and the backend still see a first connection.
+ */
 async function childFirstLogin() {
-  const { file, secrets, event } = JSON.parse(process.env.POSTLOGIN_BENCH_CHILD);
+  const { file, secrets, event, primeUrl } = JSON.parse(process.env.POSTLOGIN_BENCH_CHILD);
+  if (primeUrl) await (await fetch(primeUrl)).arrayBuffer();
   const loadStarted = performance.now();
   const action = require(file);
   const requireMs = performance.now() - loadStarted;
@@ -364,12 +418,12 @@ async function childFirstLogin() {
   }));
 }
 
-function runChild(file, secrets, event) {
+function runChild(file, secrets, event, primeUrl) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // Asynchronous on purpose: this process's servers must keep answering while the child runs.
     const child = spawn(process.execPath, [__filename, '--child-first-login'], {
-      env: { ...process.env, POSTLOGIN_BENCH_CHILD: JSON.stringify({ file, secrets, event }) },
+      env: { ...process.env, POSTLOGIN_BENCH_CHILD: JSON.stringify({ file, secrets, event, primeUrl }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -389,6 +443,28 @@ function runChild(file, secrets, event) {
       }
     });
   });
+}
+
+/** A third origin for the children to prime fetch with (204 to everything). */
+async function startPrimeServer() {
+  const sockets = new Set();
+  const server = http.createServer((request, response) => response.writeHead(204).end());
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref();
+  return {
+    url: `http://127.0.0.1:${server.address().port}/prime`,
+    close: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 function readSizeReport(artifact) {
@@ -429,31 +505,44 @@ async function benchmark(options, results, failures) {
     const event = loginEvent();
     const expected = backendAnswer(event.user.email);
 
-    // 1. First login in a fresh process, implementations interleaved round-robin.
-    log(`\nfirst login in a fresh process: ${options.firstLoginRuns} child processes per implementation`);
-    const fresh = Object.fromEntries(impls.map((impl) => [impl.id, []]));
-    for (let run = 0; run < options.firstLoginRuns; run++) {
-      for (let k = 0; k < impls.length; k++) {
-        const impl = impls[(run + k) % impls.length];
-        const sample = await runChild(impl.file, secrets, event);
-        if (sample.outcomes.some((outcome) => outcome !== 'ok') || !sample.claimOk) {
-          failures.push(`${impl.id}: fresh-process login failed (${sample.outcomes.join(', ')}: ${sample.reason})`);
+    // 1. First login in a fresh process, implementations interleaved round-robin; each run does
+    //    every implementation twice: in a bare process, and in one that has used fetch once.
+    log(`\nfirst login in a fresh process: ${options.firstLoginRuns} x 2 child processes per implementation`);
+    const prime = await startPrimeServer();
+    const fresh = Object.fromEntries(impls.map((impl) => [impl.id, { cold: [], primed: [] }]));
+    try {
+      for (let run = 0; run < options.firstLoginRuns; run++) {
+        for (let k = 0; k < impls.length; k++) {
+          const impl = impls[(run + k) % impls.length];
+          for (const variant of run % 2 === 0 ? ['cold', 'primed'] : ['primed', 'cold']) {
+            const sample = await runChild(impl.file, secrets, event, variant === 'primed' ? prime.url : undefined);
+            if (sample.outcomes.some((outcome) => outcome !== 'ok') || !sample.claimOk) {
+              failures.push(`${impl.id}: fresh-process login failed (${sample.outcomes.join(', ')}: ${sample.reason})`);
+            }
+            fresh[impl.id][variant].push(sample);
+          }
         }
-        fresh[impl.id].push(sample);
+        clearRecords(servers);
       }
-      clearRecords(servers);
+    } finally {
+      await prime.close();
     }
     results.firstLogin = {};
     for (const impl of impls) {
-      const samples = fresh[impl.id];
-      const pick = (key) => stats(samples.map((s) => s[key]));
+      const { cold, primed } = fresh[impl.id];
+      const pick = (samples, key) => stats(samples.map((s) => s[key]));
       results.firstLogin[impl.id] = {
-        runs: samples.length,
-        requireMs: pick('requireMs'),
-        firstLoginMs: pick('firstLoginMs'),
-        loadPlusFirstLoginMs: stats(samples.map((s) => s.requireMs + s.firstLoginMs)),
-        secondLoginMs: pick('secondLoginMs'),
-        processWallMs: pick('wallMs'),
+        runs: cold.length,
+        requireMs: pick(cold, 'requireMs'),
+        firstLoginMs: pick(cold, 'firstLoginMs'),
+        loadPlusFirstLoginMs: stats(cold.map((s) => s.requireMs + s.firstLoginMs)),
+        secondLoginMs: pick(cold, 'secondLoginMs'),
+        processWallMs: pick(cold, 'wallMs'),
+        fetchPrimed: {
+          requireMs: pick(primed, 'requireMs'),
+          firstLoginMs: pick(primed, 'firstLoginMs'),
+          secondLoginMs: pick(primed, 'secondLoginMs'),
+        },
       };
     }
 
@@ -501,7 +590,11 @@ async function benchmark(options, results, failures) {
     if (options.memoryLogins > 0) {
       for (const impl of memoryImpls) {
         wasm.label = impl.id;
-        log(`memory: ${fmtInt(options.memoryLogins)} logins of ${impl.label} (heap after forced gc; ${SETTLE_MS / 1000} s settle before start and end)`);
+        log(`memory: ${fmtInt(options.memoryWarmup)} warm-up + ${fmtInt(options.memoryLogins)} logins of ${impl.label} (each snapshot: ${SETTLE_MS / 1000} s for pending HTTP timeouts to fire, then forced gc)`);
+        for (let i = 0; i < options.memoryWarmup; i++) {
+          await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+          clearRecords(servers);
+        }
         const start = await memorySnapshot([impl.id], { settle: true });
         log(`  start   ${describeSnapshot(start)}`);
         const checkpoints = [];
@@ -512,7 +605,7 @@ async function benchmark(options, results, failures) {
           clearRecords(servers);
           if (result.outcome !== 'ok') failed++;
           if (i % every === 0 && i < options.memoryLogins) {
-            const snapshot = await memorySnapshot([impl.id]);
+            const snapshot = await memorySnapshot([impl.id], { settle: true });
             checkpoints.push({ logins: i, ...snapshot });
             log(`  ${fmtInt(i).padStart(7)} ${describeSnapshot(snapshot)}`);
           }
@@ -522,12 +615,14 @@ async function benchmark(options, results, failures) {
         if (failed > 0) failures.push(`${impl.id}: ${failed} of the memory-phase logins failed`);
         results.memory[impl.id] = {
           logins: options.memoryLogins,
+          warmupLogins: options.memoryWarmup,
           start,
           checkpoints,
           end,
           heapGrowthBytes: end.heapUsed - start.heapUsed,
           rssGrowthBytes: end.rss - start.rss,
           heapGrowthBytesPerLogin: (end.heapUsed - start.heapUsed) / options.memoryLogins,
+          codeSpaceGrowthBytes: codeBytes(end) - codeBytes(start),
           failedLogins: failed,
         };
       }
@@ -540,7 +635,7 @@ async function benchmark(options, results, failures) {
 
 function printBenchmark(results, impls) {
   const env = results.environment;
-  log(`\n== postlogin benchmark — Node ${env.node} (V8 ${env.v8}), ${env.cpu} x${env.cpus}, ${env.platform}${env.commit ? `, ${env.commit}` : ''}`);
+  log(`\n== postlogin benchmark — Node ${env.node} (V8 ${env.v8}), ${env.cpu} x${env.cpus}, ${env.platform}${env.commit ? `, ${env.commit}` : ''}, load average at start ${env.loadAverageAtStart.join(' ')}`);
 
   const report = results.size.report;
   log('\nartifact size by part (dist/enrich-from-backend/size-report.json)');
@@ -563,6 +658,7 @@ function printBenchmark(results, impls) {
       impl.label,
       fmtMs(fresh.requireMs.median),
       fmtMs(fresh.firstLoginMs.median),
+      fmtMs(fresh.fetchPrimed.firstLoginMs.median),
       fmtMs(fresh.secondLoginMs.median),
       fmtMs(warm.median),
       fmtMs(warm.p99),
@@ -571,16 +667,19 @@ function printBenchmark(results, impls) {
   });
   const n = results.perLogin.artifact.n;
   const runs = results.firstLogin.artifact.runs;
-  log(`\nper implementation (ms; fresh process = median of ${runs} child processes; warm = ${fmtInt(n)} logins each, interleaved)`);
-  log(table(['implementation', 'require', '1st login', '2nd login', 'warm median', 'warm p99', 'token req/1000'], rows, ['l']));
+  log(`\nper implementation, ms (fresh process: median of ${runs} child processes each; warm: ${fmtInt(n)} logins each, interleaved)`);
+  log(table(['implementation', 'require', '1st login', '1st, fetch loaded', '2nd login', 'warm median', 'warm p99', 'token req/1000'], rows, ['l']));
+  log('require and 1st login: a fresh node process; "fetch loaded": the process fetched another origin first, so Node\'s');
+  log('lazy loading of fetch (undici) is not in the login; 2nd login: the next one in the same fresh process.');
 
   for (const [id, memory] of Object.entries(results.memory)) {
     log(`\nmemory, ${fmtInt(memory.logins)} logins of ${id} (after forced gc)`);
+    const wasmCells = (w) => (w && w.createdInstances > 0 ? [fmtMb(w.linearMemoryBytes), w.referencesHeld === undefined ? '?' : fmtInt(w.referencesHeld), `${w.liveInstances}`] : ['-', '-', '-']);
     const mrows = [['start', memory.start], ...memory.checkpoints.map((c) => [fmtInt(c.logins), c]), ['end', memory.end]].map(([at, s]) => [
-      at, fmtMb(s.heapUsed), fmtMb(s.rss), fmtMb(s.external), ...(s.wasm[id] ? [fmtMb(s.wasm[id].linearMemoryBytes), `${s.wasm[id].liveInstances}`] : ['-', '-']),
+      at, fmtMb(s.heapUsed), fmtMb(codeBytes(s)), fmtMb(s.rss), fmtMb(s.external), ...wasmCells(s.wasm[id]),
     ]);
-    log(table(['after', 'heapUsed', 'rss', 'external', 'wasm memory', 'live instances'], mrows, ['l']));
-    log(`growth: heapUsed ${fmtSignedMb(memory.heapGrowthBytes)} (${(memory.heapGrowthBytesPerLogin).toFixed(1)} B/login), rss ${fmtSignedMb(memory.rssGrowthBytes)}`);
+    log(table(['after', 'heapUsed', 'code', 'rss', 'external', 'wasm memory', 'JS refs held', 'live instances'], mrows, ['l']));
+    log(`growth: heapUsed ${fmtSignedMb(memory.heapGrowthBytes)} (${(memory.heapGrowthBytesPerLogin).toFixed(1)} B/login; V8 code spaces ${fmtSignedMb(memory.codeSpaceGrowthBytes)}), rss ${fmtSignedMb(memory.rssGrowthBytes)}`);
   }
 }
 
@@ -661,17 +760,71 @@ function soakReplies(state, random) {
   };
 }
 
-/** Problems with one login of the enrich artifact, given what its servers answered. */
-function checkEnrich(plan, result, secrets, accessToken) {
-  const problems = [];
+/**
+ * What a compiled Action says about itself in its header: its name, its failure policy
+ * (`on error: deny|continue`) and its time budget. The soak's expectations follow the policy.
+ */
+function artifactInfo(file) {
+  const head = fs.readFileSync(file, 'utf8').slice(0, 2000);
+  const name = /^\/\*! ([\w-]+) /.exec(head);
+  const policy = /on error: (\w+); time budget: (\d+) ms/.exec(head);
+  return {
+    action: name ? name[1] : path.basename(path.dirname(file)),
+    onError: policy ? policy[1] : 'deny',
+    budgetMs: policy ? Number(policy[2]) : undefined,
+  };
+}
+
+const CONTINUES = ' (login continues without this Action)';
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Checks shared by every login: `problems` collects what is wrong. A failure must follow the
+ * Action's policy: "deny" denies through api.access.deny with the reason; "continue" lets the
+ * login proceed with nothing applied and logs the reason once, with CONTINUES appended.
+ */
+function outcomeChecks(info, result, problems) {
   const reason = result.reason === undefined ? '' : String(result.reason);
-  if (reason.includes(secrets.client_secret) || reason.includes(accessToken)) problems.push('the deny reason leaks the client secret or the access token');
+  const effects = result.calls.filter((call) => !call.api.startsWith('cache.'));
+  const logText = result.logs.text;
+  return {
+    reason,
+    ok(check) {
+      if (result.outcome !== 'ok') problems.push(`expected ok, got ${result.outcome}: ${reason}`);
+      else if (result.threw) problems.push(`the Action threw: ${result.thrown}`);
+      else check();
+    },
+    failed(pattern) {
+      const noClaims = () => {
+        if (Object.keys(result.claims.accessToken).length > 0 || Object.keys(result.claims.idToken).length > 0) problems.push('claims set on a failed login');
+      };
+      if (info.onError === 'continue') {
+        const line = logText.replace(/\n$/, '');
+        if (result.outcome !== 'ok') problems.push(`expected the login to continue (on_error = continue), got ${result.outcome}: ${reason}`);
+        else if (effects.length > 0) problems.push(`expected nothing applied, got ${effects.map((call) => call.api).join(', ')}`);
+        else if (!line.endsWith(CONTINUES) || line.includes('\n') || !pattern.test(line.slice(0, -CONTINUES.length))) problems.push(`expected one log line matching ${pattern} + "${CONTINUES.trim()}", got ${JSON.stringify(logText.slice(0, 200))}`);
+        noClaims();
+      } else {
+        if (result.outcome !== 'denied' || result.deniedBy !== 'api') problems.push(`expected denied through api.access.deny, got ${result.outcome}${result.deniedBy ? ` (${result.deniedBy})` : ''}: ${reason}`);
+        else if (!pattern.test(reason)) problems.push(`deny reason ${JSON.stringify(reason)} does not match ${pattern}`);
+        noClaims();
+      }
+    },
+  };
+}
+
+/** Problems with one login of the enrich artifact, given what its servers answered. */
+function checkEnrich(info, plan, result, secrets, accessToken) {
+  const problems = [];
+  const expect = outcomeChecks(info, result, problems);
+  const seen = `${expect.reason}\n${result.logs.text}\n${JSON.stringify(result.calls.filter((call) => !call.api.startsWith('cache.')).map((call) => call.args))}`;
+  if (seen.includes(secrets.client_secret) || seen.includes(accessToken)) problems.push('the client secret or the access token leaked into the reason, the logs or an api call');
   for (const [service, answers] of [['token endpoint', plan.token], ['backend', plan.backend]]) {
     if (answers.length > 2) problems.push(`${answers.length} requests to the ${service} in one login (at most one retry)`);
     if (answers.length === 2 && !RETRYABLE.has(answers[0].status)) problems.push(`retried the ${service} after HTTP ${answers[0].status}, which is not retryable`);
   }
-  const expectOk = (claim) => {
-    if (result.outcome !== 'ok') problems.push(`expected ok, got ${result.outcome}: ${reason}`);
+  const name = escapeRegExp(info.action);
+  const claimsAre = (claim) => () => {
     const at = result.claims.accessToken[CLAIM];
     const it = result.claims.idToken[CLAIM];
     if (claim === undefined) {
@@ -680,50 +833,53 @@ function checkEnrich(plan, result, secrets, accessToken) {
       problems.push(`expected the backend answer as ${CLAIM} on both tokens`);
     }
   };
-  const expectDenied = (pattern) => {
-    if (result.outcome !== 'denied' || result.deniedBy !== 'api') problems.push(`expected denied through api.access.deny, got ${result.outcome}${result.deniedBy ? ` (${result.deniedBy})` : ''}: ${reason}`);
-    else if (!pattern.test(reason)) problems.push(`deny reason ${JSON.stringify(reason)} does not match ${pattern}`);
-    if (Object.keys(result.claims.accessToken).length > 0 || Object.keys(result.claims.idToken).length > 0) problems.push('claims set on a denied login');
-  };
 
   if (plan.fault === 'unverified-email') {
     if (plan.token.length + plan.backend.length > 0) problems.push('requests made for a user without a verified email');
-    expectOk(undefined);
+    expect.ok(claimsAre(undefined));
     return problems;
   }
   const lastToken = plan.token[plan.token.length - 1];
   if (lastToken && lastToken.status !== 200) {
     if (plan.backend.length > 0) problems.push('called the backend without a token');
-    expectDenied(new RegExp(`^enrich-from-backend: token endpoint\\b.*\\b${lastToken.status}\\b`));
+    expect.failed(new RegExp(`^${name}: token endpoint\\b.*\\b${lastToken.status}\\b`));
     return problems;
   }
   const lastBackend = plan.backend[plan.backend.length - 1];
   if (!lastBackend) {
-    problems.push(`no backend request (${result.outcome}: ${reason})`);
+    problems.push(`no backend request (${result.outcome}: ${expect.reason})`);
     return problems;
   }
-  if (lastBackend.status === 404) expectOk(undefined);
-  else if (lastBackend.status === 200 && lastBackend.nonJson) expectDenied(/^enrich-from-backend: backend\b/);
-  else if (lastBackend.status === 200) expectOk(lastBackend.json);
-  else expectDenied(new RegExp(`^enrich-from-backend: backend\\b.*\\b${lastBackend.status}\\b`));
+  if (lastBackend.status === 404) expect.ok(claimsAre(undefined));
+  else if (lastBackend.status === 200 && lastBackend.nonJson) expect.failed(new RegExp(`^${name}: backend\\b`));
+  else if (lastBackend.status === 200) expect.ok(claimsAre(lastBackend.json));
+  else expect.failed(new RegExp(`^${name}: backend\\b.*\\b${lastBackend.status}\\b`));
   return problems;
 }
 
 /** Problems with one login of the fault-injection artifact. */
-function checkFault(plan, result) {
+function checkFault(info, plan, result) {
   const problems = [];
-  const reason = result.reason === undefined ? '' : String(result.reason);
+  const expect = outcomeChecks(info, result, problems);
   if (plan.fault === 'none') {
-    if (result.outcome !== 'ok') problems.push(`expected ok, got ${result.outcome}: ${reason}`);
-    else if (!isDeepStrictEqual(result.claims.accessToken, { [FAULT_CLAIM]: 'none' })) problems.push(`expected the claim ${FAULT_CLAIM}="none"`);
+    expect.ok(() => {
+      if (!isDeepStrictEqual(result.claims.accessToken, { [FAULT_CLAIM]: 'none' })) problems.push(`expected the claim ${FAULT_CLAIM}="none"`);
+    });
     return problems;
   }
-  const expected = plan.fault === 'hang' ? HUNG_FAULT_REASON : TRAPPED;
-  if (result.outcome !== 'denied' || reason !== expected) problems.push(`expected denied "${expected}", got ${result.outcome}: ${reason}`);
+  const budgetMs = info.budgetMs;
+  const expected = plan.fault === 'hang' ? `${info.action}: did not finish within ${budgetMs} ms` : `${info.action}: internal error (the Action trapped)`;
+  expect.failed(new RegExp(`^${escapeRegExp(expected)}$`));
   if (plan.fault === 'panic-after-await' && plan.probe !== 1) problems.push(`expected one probe request before the panic, saw ${plan.probe}`);
   if (plan.fault !== 'hang' && result.ms > 500) problems.push(`a trap took ${Math.round(result.ms)} ms to be reported`);
-  if (plan.fault === 'hang' && (result.ms < FAULT_BUDGET_MS - 5 || result.ms > FAULT_BUDGET_MS + 250)) problems.push(`a hang was cut off after ${Math.round(result.ms)} ms, not at ${FAULT_BUDGET_MS} ms`);
+  if (plan.fault === 'hang' && (result.ms < budgetMs - 5 || result.ms > budgetMs + 250)) problems.push(`a hang was cut off after ${Math.round(result.ms)} ms, not at its ${budgetMs} ms budget`);
   return problems;
+}
+
+function writeHeapSnapshot(dir, name) {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = require('node:v8').writeHeapSnapshot(path.join(dir, `${name}.heapsnapshot`));
+  log(`  heap snapshot: ${file}`);
 }
 
 async function startProbe(state) {
@@ -781,6 +937,8 @@ async function soak(options, results, failures) {
     wasm.install();
     const enrich = require(options.artifact);
     const faulty = require(options.faultArtifact);
+    const infos = { enrich: artifactInfo(options.artifact), fault: artifactInfo(options.faultArtifact) };
+    results.artifacts = infos;
     const secrets = enrichSecrets(servers);
     const faultSecrets = { probe_url: probe.url };
     const caches = { enrich: new Map(), fault: new Map() };
@@ -807,15 +965,15 @@ async function soak(options, results, failures) {
       wasm.label = entry.kind;
       if (entry.kind === 'enrich') {
         const event = entry.fault === 'unverified-email' ? unverifiedEvent : verifiedEvent;
-        result = await runLogin(enrich, event, { secrets, api: createApi({ cache: caches.enrich }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+        result = await runLogin(enrich, event, { secrets, api: createApi({ cache: caches.enrich }), timeoutMs: LOGIN_DEADLINE_MS });
       } else {
-        result = await runLogin(faulty, faultEvents[entry.fault], { secrets: faultSecrets, api: createApi({ cache: caches.fault }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+        result = await runLogin(faulty, faultEvents[entry.fault], { secrets: faultSecrets, api: createApi({ cache: caches.fault }), timeoutMs: LOGIN_DEADLINE_MS });
       }
       state.plan = null;
       clearRecords(servers);
       let problems;
       if (result.outcome === 'error') problems = [`hung or failed outside the Action: ${result.reason}`];
-      else problems = entry.kind === 'enrich' ? checkEnrich(plan, result, secrets, state.accessToken) : checkFault(plan, result);
+      else problems = entry.kind === 'enrich' ? checkEnrich(infos.enrich, plan, result, secrets, state.accessToken) : checkFault(infos.fault, plan, result);
       if (state.stray.length > 0) problems.push(...state.stray.splice(0));
 
       const key = `${entry.kind}/${entry.fault}`;
@@ -825,7 +983,10 @@ async function soak(options, results, failures) {
       if (exercised) row.exercised++;
       row.maxMs = Math.max(row.maxMs, result.ms);
       row.totalMs += result.ms;
-      const outcomeKey = `${result.outcome}${result.reason !== undefined ? `: ${String(result.reason).slice(0, 120)}` : result.outcome === 'ok' && Object.keys(result.claims.accessToken).length === 0 ? ' (no claims)' : ''}`;
+      let outcomeKey;
+      if (result.outcome !== 'ok') outcomeKey = `${result.outcome}: ${String(result.reason).slice(0, 120)}`;
+      else if (result.logs.text !== '') outcomeKey = `ok, logged "${result.logs.text.trim().slice(0, 120)}"`;
+      else outcomeKey = Object.keys(result.claims.accessToken).length === 0 ? 'ok (no claims)' : 'ok + claims';
       if (outcomeKey in row.outcomes || Object.keys(row.outcomes).length < 20) row.outcomes[outcomeKey] = (row.outcomes[outcomeKey] || 0) + 1;
       else row.outcomes['(other outcomes)'] = (row.outcomes['(other outcomes)'] || 0) + 1;
       if (problems.length > 0) {
@@ -836,16 +997,20 @@ async function soak(options, results, failures) {
     }
 
     log(`\nsoak: ${fmtInt(N)} logins through ${path.relative(ROOT, options.artifact)} and ${path.relative(ROOT, options.faultArtifact)}, seed ${options.seed}, ${options.soakHangs} hang(s)`);
+    for (const [label, info] of Object.entries(infos)) log(`  ${label}: ${info.action}, on error: ${info.onError}, budget ${info.budgetMs} ms`);
     const initial = await memorySnapshot(labels);
     log(`  initial (nothing loaded)  ${describeSnapshot(initial)}`);
-    // Warm-up (not counted in growth): JIT, the two wasm instances, connection pools.
-    const warmup = Math.min(2000, Math.max(100, Math.floor(N / 10)));
+    // Warm-up (not counted in growth): JIT tiers, inline caches, the wasm instances, connection
+    // pools. V8 keeps optimizing and flushing code for the first few thousand logins.
+    const warmup = options.soakWarmup !== undefined ? options.soakWarmup : Math.min(10000, Math.max(2000, Math.floor(N / 10)));
     for (let i = 0; i < warmup; i++) await oneLogin(-1 - i, pickMix(random));
     const start = await memorySnapshot(labels, { settle: true });
     log(`  start (after ${fmtInt(warmup)} warm-up logins, settle, gc)  ${describeSnapshot(start)}`);
+    if (options.heapSnapshots) writeHeapSnapshot(options.heapSnapshots, 'soak-start');
     const checkpoints = [];
     const started = performance.now();
     let lastReport = started;
+    let pausedMs = 0; // memory snapshots, not logins
     let done = 0;
     for (let i = 0; i < N; i++) {
       if (performance.now() > deadline) {
@@ -856,13 +1021,15 @@ async function soak(options, results, failures) {
       await oneLogin(i, entry);
       done = i + 1;
       if (done % options.soakReportEvery === 0 && done < N) {
-        const snapshot = await memorySnapshot(labels);
+        const pauseStarted = performance.now();
+        const snapshot = await memorySnapshot(labels, { settle: true });
+        pausedMs += performance.now() - pauseStarted;
         checkpoints.push({ logins: done, ...snapshot });
-        const elapsed = (performance.now() - started) / 1000;
+        const elapsed = (performance.now() - started - pausedMs) / 1000;
         log(`  ${fmtInt(done).padStart(7)}/${fmtInt(N)}  ${elapsed.toFixed(0)} s, ${(done / elapsed).toFixed(0)} logins/s, ${unexpectedCount} unexpected | ${describeSnapshot(snapshot)}`);
         lastReport = performance.now();
       } else if (performance.now() - lastReport > 10000) {
-        const elapsed = (performance.now() - started) / 1000;
+        const elapsed = (performance.now() - started - pausedMs) / 1000;
         log(`  ${fmtInt(done).padStart(7)}/${fmtInt(N)}  ${elapsed.toFixed(0)} s, ${(done / elapsed).toFixed(0)} logins/s, ${unexpectedCount} unexpected`);
         lastReport = performance.now();
       }
@@ -872,8 +1039,10 @@ async function soak(options, results, failures) {
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    const loginSeconds = (performance.now() - started - pausedMs) / 1000;
     const end = await memorySnapshot(labels, { settle: true });
     log(`  end (after ${fmtInt(done)} logins, settle, gc)  ${describeSnapshot(end)}`);
+    if (options.heapSnapshots) writeHeapSnapshot(options.heapSnapshots, 'soak-end');
 
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUnhandled);
@@ -883,7 +1052,20 @@ async function soak(options, results, failures) {
     if (done < N && !timedOut) failures.push(`stopped after ${fmtInt(done)} of ${fmtInt(N)} logins`);
     if (unexpectedCount > 0) failures.push(`${unexpectedCount} login(s) gave an unexpected outcome or hung`);
     if (escaped.length > 0) failures.push(`${escaped.length} uncaught exception(s) / unhandled rejection(s) reached the process: ${escaped.slice(0, 3).join('; ')}`);
-    if (heapGrowth > limit) failures.push(`heapUsed after gc grew ${fmtSignedMb(heapGrowth)} (limit ${options.maxHeapGrowthMb} MB)`);
+    if (heapGrowth > limit) failures.push(`heapUsed after gc grew ${fmtSignedMb(heapGrowth)} (limit ${options.maxHeapGrowthMb} MB; of which V8 code spaces ${fmtSignedMb(codeBytes(end) - codeBytes(start))})`);
+    // At rest (nothing in flight) a long-lived instance holds the same JavaScript values before
+    // and after; more means a JsValue is never dropped, and wasm-bindgen's externref table and its
+    // slab in linear memory grow forever (invisible to heapUsed when the value is small).
+    const leakedRefs = {};
+    for (const label of labels) {
+      const before = start.wasm[label];
+      const after = end.wasm[label];
+      if (before.referencesHeld === undefined || after.referencesHeld === undefined || before.createdInstances !== after.createdInstances) continue;
+      leakedRefs[label] = after.referencesHeld - before.referencesHeld;
+      if (leakedRefs[label] > options.maxLeakedRefs) {
+        failures.push(`${infos[label].action}: its wasm instance holds ${fmtInt(leakedRefs[label])} more JavaScript values (externref slots) after ${fmtInt(done)} logins than before (${(leakedRefs[label] * 1000 / done).toFixed(1)} per 1,000 logins): a JsValue is never dropped`);
+      }
+    }
 
     results.soak = {
       logins: done,
@@ -892,15 +1074,27 @@ async function soak(options, results, failures) {
       seed: options.seed,
       hangs: options.soakHangs,
       seconds,
-      loginsPerSecond: done / seconds,
+      loginSeconds,
+      loginsPerSecond: done / loginSeconds,
       mix: SOAK_MIX,
       summary,
       unexpectedCount,
       unexpected,
       escaped: escaped.slice(0, 25),
-      memory: { initial, start, checkpoints, end, heapGrowthBytes: heapGrowth, rssGrowthBytes: end.rss - start.rss, heapGrowthLimitBytes: limit },
+      memory: {
+        initial,
+        start,
+        checkpoints,
+        end,
+        heapGrowthBytes: heapGrowth,
+        codeSpaceGrowthBytes: codeBytes(end) - codeBytes(start),
+        rssGrowthBytes: end.rss - start.rss,
+        heapGrowthLimitBytes: limit,
+        wasmReferencesLeaked: leakedRefs,
+        wasmReferencesLeakTolerance: options.maxLeakedRefs,
+      },
     };
-    printSoak(results.soak);
+    printSoak(results.soak, results.environment);
   } finally {
     state.plan = null;
     Date.now = realDateNow;
@@ -911,22 +1105,26 @@ async function soak(options, results, failures) {
   }
 }
 
-function printSoak(soakResults) {
-  log(`\n== soak: ${fmtInt(soakResults.logins)} logins in ${soakResults.seconds.toFixed(1)} s (${soakResults.loginsPerSecond.toFixed(0)}/s), seed ${soakResults.seed}`);
+function printSoak(soakResults, env) {
+  log(`\n== postlogin soak — Node ${env.node} (V8 ${env.v8}), ${env.cpu} x${env.cpus}, ${env.platform}${env.commit ? `, ${env.commit}` : ''}, load average at start ${env.loadAverageAtStart.join(' ')}`);
+  log(`${fmtInt(soakResults.logins)} logins in ${soakResults.seconds.toFixed(1)} s (${soakResults.loginsPerSecond.toFixed(0)} logins/s, memory snapshots excluded), seed ${soakResults.seed}`);
   const rows = Object.entries(soakResults.summary).sort().map(([key, row]) => {
     const outcomes = Object.entries(row.outcomes).sort((a, b) => b[1] - a[1]).map(([outcome, count]) => `${count}× ${outcome}`).join(' | ');
     return [key, fmtInt(row.logins), fmtInt(row.exercised), fmtInt(row.unexpected), fmtMs(row.totalMs / row.logins), fmtMs(row.maxMs), outcomes];
   });
   log(table(['login / fault', 'logins', 'exercised', 'unexpected', 'mean ms', 'max ms', 'outcomes'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']));
   const m = soakResults.memory;
+  const refs = (w) => (w.referencesHeld === undefined ? '?' : fmtInt(w.referencesHeld));
   const mrows = [['start', m.start], ...m.checkpoints.map((c) => [fmtInt(c.logins), c]), ['end', m.end]].map(([at, s]) => [
-    at, fmtMb(s.heapUsed), fmtMb(s.rss), fmtMb(s.external),
-    fmtMb(s.wasm.enrich.linearMemoryBytes), `${s.wasm.enrich.liveInstances}/${s.wasm.enrich.createdInstances}`,
-    fmtMb(s.wasm.fault.linearMemoryBytes), `${s.wasm.fault.liveInstances}/${s.wasm.fault.createdInstances}`,
+    at, fmtMb(s.heapUsed), fmtMb(codeBytes(s)), fmtMb(s.rss), fmtMb(s.external),
+    fmtMb(s.wasm.enrich.linearMemoryBytes), refs(s.wasm.enrich), `${s.wasm.enrich.liveInstances}/${fmtInt(s.wasm.enrich.createdInstances)}`,
+    fmtMb(s.wasm.fault.linearMemoryBytes), `${s.wasm.fault.liveInstances}/${fmtInt(s.wasm.fault.createdInstances)}`,
   ]);
-  log('\nmemory after forced gc (wasm: linear memory of the current instance; instances live/created)');
-  log(table(['after', 'heapUsed', 'rss', 'external', 'enrich wasm', 'enrich inst', 'fault wasm', 'fault inst'], mrows, ['l']));
-  log(`growth start→end: heapUsed ${fmtSignedMb(m.heapGrowthBytes)} (limit ${fmtMb(m.heapGrowthLimitBytes)}), rss ${fmtSignedMb(m.rssGrowthBytes)}`);
+  log('\nmemory after forced gc ("code": V8 code spaces, inside heapUsed; wasm: linear memory and JS values held by the');
+  log('current instance; instances alive/created)');
+  log(table(['after', 'heapUsed', 'code', 'rss', 'external', 'enrich wasm', 'enrich refs', 'enrich inst', 'fault wasm', 'fault inst'], mrows, ['l']));
+  const leaked = Object.entries(m.wasmReferencesLeaked).map(([label, n]) => `${label} ${n >= 0 ? '+' : ''}${fmtInt(n)}`).join(', ');
+  log(`growth start→end: heapUsed ${fmtSignedMb(m.heapGrowthBytes)} (limit ${fmtMb(m.heapGrowthLimitBytes)}; V8 code spaces ${fmtSignedMb(m.codeSpaceGrowthBytes)}), rss ${fmtSignedMb(m.rssGrowthBytes)}, JS values held by a long-lived wasm instance: ${leaked || 'n/a'} (tolerance ${m.wasmReferencesLeakTolerance})`);
   if (soakResults.unexpected.length > 0) {
     log(`\nunexpected outcomes (first ${soakResults.unexpected.length} of ${soakResults.unexpectedCount}):`);
     for (const u of soakResults.unexpected) log(`  login ${u.login} ${u.kind}/${u.fault}: ${u.problems.join('; ')}`);
@@ -948,6 +1146,7 @@ async function main() {
   } catch (error) {
     failures.push(`error: ${error && error.stack ? error.stack : error}`);
   }
+  results.environment.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
   results.failures = failures;
   results.ok = failures.length === 0;
   try {
