@@ -21,6 +21,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { runLogin, createApi, LIMITS } = require('../emulator');
+const { assertNoLeaks } = require('../lib/leaks');
 const { startServers, startBackendServer, unusedOrigin, randomId } = require('../lib/servers');
 
 function resolveArtifact() {
@@ -149,36 +150,6 @@ async function startRawBackend(plan) {
 
 // ---------------------------------------------------------------------------------------------
 // Checks
-
-/**
- * No secret value (the client secret above all) and no issued access token in the reason; no
- * client secret and no access token in any non-cache api call's arguments or in captured output.
- */
-function assertNoLeaks(result, secrets, accessTokens) {
-  const tokens = accessTokens.filter((token) => typeof token === 'string' && token.length > 0);
-  if (result.reason !== undefined) {
-    const reason = String(result.reason);
-    // Whitespace-only values are in every sentence: they cannot be told apart from a leak.
-    const values = [...Object.entries(secrets), ...tokens.map((token) => ['issued access token', token])];
-    for (const [label, value] of values) {
-      if (typeof value === 'string' && value.trim().length >= 4) {
-        assert.ok(!reason.includes(value), `the ${label} value leaked into the deny reason: ${JSON.stringify(reason)}`);
-      }
-    }
-  }
-  const sensitive = [['client_secret', secrets.client_secret], ...tokens.map((token) => ['issued access token', token])]
-    .filter(([, value]) => typeof value === 'string' && value.trim().length >= 4);
-  const outputCalls = result.calls.filter((call) => !call.api.startsWith('cache.'));
-  const places = [
-    ['recorded api call arguments', JSON.stringify(outputCalls.map((call) => call.args))],
-    ['console / stdout / stderr output', result.logs.text],
-  ];
-  for (const [place, text] of places) {
-    for (const [label, value] of sensitive) {
-      assert.ok(!text.includes(value), `the ${label} leaked into the ${place}`);
-    }
-  }
-}
 
 const claimCalls = (result) => result.calls.filter((call) => call.api.endsWith('.setCustomClaim'));
 const effectCalls = (result) => result.calls.filter((call) => !call.api.startsWith('cache.')).map(({ api, args }) => ({ api, args }));

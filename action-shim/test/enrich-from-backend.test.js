@@ -14,6 +14,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runLogin } = require('../emulator');
+const { assertNoLeaks } = require('../lib/leaks');
 const { startServers, startTlsProbe, unusedOrigin, randomId } = require('../lib/servers');
 
 function resolveArtifact() {
@@ -101,36 +102,10 @@ async function login(env, { user, event, secrets, canary } = {}) {
     ? { onExecutePostLogin: async (...args) => { console.log(canary); try { return await action.onExecutePostLogin(...args); } finally { process.stderr.write(`${canary}\n`); } } }
     : action;
   const result = await runLogin(actionToRun, event || makeEvent(user), { secrets: usedSecrets, timeoutMs: LOGIN_BUDGET_MS });
-  assertNoLeaks(result, usedSecrets, env.token.accessToken);
+  assertNoLeaks(result, usedSecrets, [env.token.accessToken]);
   return result;
 }
 
-function assertNoLeaks(result, secrets, accessToken) {
-  // The reason first: it is also an api.access.deny argument, and this names the leak precisely.
-  if (result.reason !== undefined) {
-    const reason = String(result.reason);
-    // A reason may name a secret, never carry a secret's value.
-    const values = [...Object.entries(secrets), ['issued access token', accessToken]];
-    for (const [label, value] of values) {
-      if (typeof value === 'string' && value.length > 0) {
-        assert.ok(!reason.includes(value), `the ${label} value leaked into the deny reason: ${JSON.stringify(reason)}`);
-      }
-    }
-  }
-  const sensitive = [['client_secret', secrets.client_secret], ['issued access token', accessToken]].filter(([, value]) => value);
-  // api.cache is where the token is meant to be kept between logins (AUTH0.md §6): storage, not
-  // output, so its arguments are not a leak. Every other api call's are.
-  const outputCalls = result.calls.filter((call) => !call.api.startsWith('cache.'));
-  const places = [
-    ['recorded api call arguments', JSON.stringify(outputCalls.map((call) => call.args))],
-    ['console / stdout / stderr output', result.logs.text],
-  ];
-  for (const [place, text] of places) {
-    for (const [label, value] of sensitive) {
-      assert.ok(!text.includes(value), `the ${label} leaked into the ${place}`);
-    }
-  }
-}
 
 const claimCalls = (result) => result.calls.filter((call) => call.api.endsWith('.setCustomClaim'));
 // Token reuse through api.cache is an allowed implementation detail (AUTH0.md §6), so call-order
