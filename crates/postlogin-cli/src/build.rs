@@ -89,7 +89,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         "brotli, basE91 and the shim (esbuild --minify)",
     );
     let artifact = Artifact::assemble(&action, &glue, &optimized_wasm, minify)?;
-    let report = SizeReport::new(&action, raw_wasm.len(), optimized_wasm.len(), &artifact);
+    let report = SizeReport::new(&action, &raw_wasm, optimized_wasm.len(), &artifact);
 
     let dir = options.out.join(&action.name);
     fs::create_dir_all(&dir).map_err(|err| CliError::io(&dir, err))?;

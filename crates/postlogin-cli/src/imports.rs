@@ -5,6 +5,7 @@
 //! imports, in a file Auth0 caps at 100 kB. This renames them `a`, `b`, … in the wasm's import
 //! section and in the glue's import object, where each must be found exactly once.
 
+use crate::wasm::{write_leb, write_name, Reader};
 use crate::CliError;
 
 /// The module name wasm-bindgen gives the glue's imports, and the one we give them.
@@ -22,22 +23,10 @@ pub struct Renamed {
 /// Rewrites the import section of `wasm`, renaming the glue module's imports.
 pub fn shorten(wasm: &[u8]) -> Result<Renamed, CliError> {
     let malformed = |what: &str| CliError::Build(format!("cannot shorten wasm imports: {what}"));
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
-        return Err(malformed("not a wasm module"));
-    }
+    let sections = crate::wasm::sections(wasm).ok_or_else(|| malformed("not a wasm module"))?;
     let mut out = wasm[..8].to_vec();
     let mut names = Vec::new();
-    let mut reader = Reader { bytes: wasm, at: 8 };
-    while reader.at < wasm.len() {
-        let id = reader
-            .byte()
-            .ok_or_else(|| malformed("truncated section"))?;
-        let size = reader
-            .leb()
-            .ok_or_else(|| malformed("truncated section size"))? as usize;
-        let payload = reader
-            .take(size)
-            .ok_or_else(|| malformed("section runs past the end"))?;
+    for (id, payload) in sections {
         let payload = if id == IMPORT_SECTION {
             rename_imports(payload, &mut names).ok_or_else(|| malformed("unexpected import"))?
         } else {
@@ -90,7 +79,7 @@ fn rename_imports(section: &[u8], names: &mut Vec<(String, String)>) -> Option<V
         let module = reader.name()?;
         let field = reader.name()?;
         let description_start = reader.at;
-        reader.skip_import_description()?;
+        skip_import_description(&mut reader)?;
         let description = &section[description_start..reader.at];
         if module == GLUE_MODULE {
             let short = short_name(names.len());
@@ -118,85 +107,32 @@ fn short_name(index: usize) -> String {
     name
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let byte = *self.bytes.get(self.at)?;
-        self.at += 1;
-        Some(byte)
-    }
-
-    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
-        let slice = self.bytes.get(self.at..self.at.checked_add(len)?)?;
-        self.at += len;
-        Some(slice)
-    }
-
-    fn leb(&mut self) -> Option<u32> {
-        let mut value = 0u32;
-        for shift in (0..35).step_by(7) {
-            let byte = self.byte()?;
-            value |= u32::from(byte & 0x7f).checked_shl(shift)?;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
+/// Skips an import's description: function (type index), table (reference type + limits),
+/// memory (limits), global (value type + mutability) or tag (attribute + type index).
+pub(crate) fn skip_import_description(reader: &mut Reader<'_>) -> Option<()> {
+    match reader.byte()? {
+        0 => reader.leb().map(drop),
+        1 => {
+            reader.byte()?;
+            skip_limits(reader)
         }
-        None
-    }
-
-    fn name(&mut self) -> Option<&'a str> {
-        let len = self.leb()? as usize;
-        std::str::from_utf8(self.take(len)?).ok()
-    }
-
-    fn limits(&mut self) -> Option<()> {
-        let flags = self.byte()?;
-        self.leb()?;
-        if flags & 1 != 0 {
-            self.leb()?;
+        2 => skip_limits(reader),
+        3 => reader.take(2).map(drop),
+        4 => {
+            reader.byte()?;
+            reader.leb().map(drop)
         }
-        Some(())
-    }
-
-    /// Function (type index), table (reference type + limits), memory (limits), global
-    /// (value type + mutability) or tag (attribute + type index).
-    fn skip_import_description(&mut self) -> Option<()> {
-        match self.byte()? {
-            0 => self.leb().map(drop),
-            1 => {
-                self.byte()?;
-                self.limits()
-            }
-            2 => self.limits(),
-            3 => self.take(2).map(drop),
-            4 => {
-                self.byte()?;
-                self.leb().map(drop)
-            }
-            _ => None,
-        }
+        _ => None,
     }
 }
 
-fn write_leb(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
+fn skip_limits(reader: &mut Reader<'_>) -> Option<()> {
+    let flags = reader.byte()?;
+    reader.leb()?;
+    if flags & 1 != 0 {
+        reader.leb()?;
     }
-}
-
-fn write_name(out: &mut Vec<u8>, name: &str) {
-    write_leb(out, name.len() as u32);
-    out.extend_from_slice(name.as_bytes());
+    Some(())
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 mod artifact;
 mod base91;
 mod build;
+mod contributors;
 mod imports;
 mod manifest;
 mod report;
 mod tools;
+mod wasm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

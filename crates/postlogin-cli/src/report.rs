@@ -7,6 +7,8 @@ use crate::manifest::ActionCrate;
 pub struct SizeReport {
     name: String,
     parts: Vec<(&'static str, usize)>,
+    /// The largest crates (and the data section) inside the wasm, before wasm-opt.
+    contributors: Vec<(String, usize)>,
     total: usize,
     wasm_sha256: String,
 }
@@ -14,7 +16,7 @@ pub struct SizeReport {
 impl SizeReport {
     pub fn new(
         action: &ActionCrate,
-        raw_wasm: usize,
+        raw_wasm: &[u8],
         optimized_wasm: usize,
         artifact: &Artifact,
     ) -> Self {
@@ -22,13 +24,14 @@ impl SizeReport {
         SizeReport {
             name: action.name.clone(),
             parts: vec![
-                ("wasm from wasm-pack", raw_wasm),
+                ("wasm from wasm-pack", raw_wasm.len()),
                 ("wasm after wasm-opt -Oz", optimized_wasm),
                 ("wasm with short import names", artifact.wasm),
                 ("wasm brotli-compressed", artifact.compressed_wasm),
                 ("wasm embedded (basE91 text)", artifact.embedded_wasm),
                 ("shim + glue + header (minified)", code_without_wasm),
             ],
+            contributors: crate::contributors::top(raw_wasm),
             total: artifact.code.len(),
             wasm_sha256: artifact.wasm_sha256.clone(),
         }
@@ -45,6 +48,15 @@ impl SizeReport {
             self.total,
             self.total as f64 * 100.0 / AUTH0_CODE_LIMIT as f64
         ));
+        if !self.contributors.is_empty() {
+            text.push_str(&format!(
+                "{:>12} inside the wasm from wasm-pack, by crate (before wasm-opt):\n",
+                "Largest"
+            ));
+            for (owner, bytes) in &self.contributors {
+                text.push_str(&format!("{:>12} {bytes:>9} bytes  {owner}\n", ""));
+            }
+        }
         text
     }
 
@@ -60,6 +72,11 @@ impl SizeReport {
             "limit_bytes": AUTH0_CODE_LIMIT,
             "wasm_sha256": self.wasm_sha256,
             "parts": parts,
+            "contributors": self
+                .contributors
+                .iter()
+                .map(|(owner, bytes)| serde_json::json!({"crate": owner, "bytes": bytes}))
+                .collect::<Vec<_>>(),
         })
         .to_string()
     }

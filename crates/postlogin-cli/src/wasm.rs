@@ -1,0 +1,73 @@
+//! Just enough of the WebAssembly binary format for the compiler's passes over its output: LEB128,
+//! names, and the top-level sections.
+
+pub struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn byte(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    pub fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let slice = self.bytes.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        Some(slice)
+    }
+
+    pub fn leb(&mut self) -> Option<u32> {
+        let mut value = 0u32;
+        for shift in (0..35).step_by(7) {
+            let byte = self.byte()?;
+            value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    pub fn name(&mut self) -> Option<&'a str> {
+        let len = self.leb()? as usize;
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+}
+
+/// The module's sections as `(id, payload)`, or `None` when it is not a well-formed module.
+pub fn sections(module: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    if module.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
+        return None;
+    }
+    let mut reader = Reader {
+        bytes: module,
+        at: 8,
+    };
+    let mut sections = Vec::new();
+    while reader.at < module.len() {
+        let id = reader.byte()?;
+        let size = reader.leb()? as usize;
+        sections.push((id, reader.take(size)?));
+    }
+    Some(sections)
+}
+
+pub fn write_leb(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+pub fn write_name(out: &mut Vec<u8>, name: &str) {
+    write_leb(out, name.len() as u32);
+    out.extend_from_slice(name.as_bytes());
+}
