@@ -4,11 +4,12 @@
  *
  *   node action-shim/demo.js dist/enrich-from-backend/action.js
  *
- * Prints what the Action asked Auth0 to do, as the Test tab of the Auth0 editor would.
+ * Prints what the Action asked Auth0 to do, as the Test tab of the Auth0 editor would, for two
+ * logins in a row: the second reuses the token the first one obtained.
  */
 
 const path = require('node:path');
-const { runLogin } = require('./emulator');
+const { createApi, runLogin } = require('./emulator');
 const { startServers } = require('./lib/servers');
 
 async function main() {
@@ -37,17 +38,24 @@ async function main() {
       audience: 'http://PostLoginApi',
       backend_url: servers.backend.url,
     };
-    const result = await runLogin(action, event, { secrets, captureOutput: false });
-    console.log(`login of ${event.user.email}: ${result.outcome} in ${result.ms.toFixed(1)} ms`);
-    for (const request of servers.requests()) {
-      console.log(`  ${request.method} ${request.path}`);
-    }
-    for (const call of result.calls) {
-      console.log(`  api.${call.api}(${call.args.map((arg) => JSON.stringify(arg)).join(', ')})`);
-    }
-    if (result.outcome !== 'ok') {
-      console.log(`  reason: ${result.reason}`);
-      process.exitCode = 1;
+    // The same api.cache for both logins, as on one Auth0 tenant; the second reuses the token.
+    const cache = new Map();
+    for (const login of ['first', 'second']) {
+      const before = servers.requests().length;
+      const result = await runLogin(action, event, { secrets, api: createApi({ cache }), captureOutput: false });
+      console.log(`${login} login of ${event.user.email}: ${result.outcome} in ${result.ms.toFixed(1)} ms`);
+      for (const request of servers.requests().slice(before)) {
+        console.log(`  ${request.method} ${request.path}`);
+      }
+      for (const call of result.calls) {
+        // The issued token is kept in api.cache between logins; it is still never printed.
+        const args = call.args.map((arg) => JSON.stringify(arg).split(servers.token.accessToken).join('[token]'));
+        console.log(`  api.${call.api}(${args.join(', ')})`);
+      }
+      if (result.outcome !== 'ok') {
+        console.log(`  reason: ${result.reason}`);
+        process.exitCode = 1;
+      }
     }
   } finally {
     await servers.close();
