@@ -13,10 +13,14 @@ impl BaseUrl {
     /// Checks a full URL. The reasons are fixed strings: the URL itself may be confidential.
     pub fn parse(text: &str) -> Result<BaseUrl, &'static str> {
         let text = text.trim();
-        let rest = text
-            .strip_prefix("https://")
-            .or_else(|| text.strip_prefix("http://"))
-            .ok_or("it must start with https:// or http://")?;
+        let rest = match split_scheme(text) {
+            Some((scheme, rest))
+                if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") =>
+            {
+                rest
+            }
+            _ => return Err("it must start with https:// or http://"),
+        };
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("it contains spaces or control characters");
         }
@@ -132,6 +136,19 @@ mod tests {
         assert_eq!(split_scheme("https://a/b://c"), Some(("https", "a/b://c")));
         assert_eq!(split_scheme("urn:x"), None);
         assert_eq!(split_scheme("://"), Some(("", "")));
+    }
+
+    #[test]
+    fn schemes_are_case_insensitive() {
+        assert_eq!(
+            BaseUrl::parse("HTTPS://api.example.com").unwrap().as_str(),
+            "HTTPS://api.example.com"
+        );
+        assert!(BaseUrl::parse("Http://127.0.0.1:80").is_ok());
+        assert_eq!(
+            BaseUrl::parse("httpx://a"),
+            Err("it must start with https:// or http://")
+        );
     }
 
     #[test]
