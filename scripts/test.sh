@@ -32,6 +32,25 @@ if ((size > 64000)); then
   exit 1
 fi
 
+section "scaffold: postlogin new, then cargo test and postlogin build in the new crate"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+postlogin=$root/target/release/postlogin
+"$postlogin" new "$scratch/hello-claim"
+export CARGO_TARGET_DIR=$root/target/scaffold # shared across runs: the new crate's own deps
+(cd "$scratch/hello-claim" && cargo test --quiet)
+"$postlogin" build "$scratch/hello-claim" --out "$scratch/dist"
+unset CARGO_TARGET_DIR
+(cd action-shim && "$bin/node22" -e '
+  const assert = require("node:assert/strict");
+  const { runLogin } = require("./emulator");
+  runLogin(require(process.argv[1]), { user: { user_id: "auth0|1" } }, { captureOutput: false }).then((result) => {
+    assert.equal(result.outcome, "ok");
+    const hello = { "https://example.com/hello": "world" };
+    assert.deepEqual(result.claims, { accessToken: hello, idToken: hello });
+    console.log("the scaffolded Action, built: sets https://example.com/hello on both tokens");
+  });' "$scratch/dist/hello-claim/action.js")
+
 shim_tests=(action-shim/test/*.test.js)
 shim_tests=("${shim_tests[@]#action-shim/}")
 for node in node18 node20 node22; do

@@ -7,6 +7,7 @@ mod contributors;
 mod imports;
 mod manifest;
 mod report;
+mod scaffold;
 mod tools;
 mod wasm;
 
@@ -18,11 +19,15 @@ postlogin: write Auth0 post-login Actions in Rust
 
 Usage:
   postlogin build [PATH] [--out DIR] [--json]
+  postlogin new PATH
 
 Commands:
   build   Compile the Action crate at PATH (default: .) into ONE JavaScript file,
           DIR/<crate-name>/action.js (DIR defaults to ./dist), plus a size report beside it.
           Paste the file into the Auth0 Actions editor, or deploy it with the Management API.
+  new     Create an Action crate at PATH, named after its last component, that sets
+          https://example.com/hello = \"world\" on both tokens, with a native test. It depends on
+          this checkout's SDK: `cargo test` passes in it at once, `postlogin build PATH` builds it.
 
 Options:
   --out DIR   where to write <crate-name>/action.js (default: dist)
@@ -32,6 +37,7 @@ Options:
 Examples:
   postlogin build examples/enrich-from-backend
   postlogin build my-action --out build/actions --json
+  postlogin new ../my-action && cd ../my-action && cargo test
 
 The tools it drives (wasm-pack, wasm-bindgen, wasm-opt, esbuild) are installed by
 scripts/setup.sh into ~/.cache/postlogin/bin (or $POSTLOGIN_TOOLS/bin); postlogin finds them there.
@@ -86,6 +92,7 @@ fn run(args: &[String]) -> Result<(), CliError> {
             Ok(())
         }
         Some("build") => build::run(&build::Options::parse(&args[1..])?),
+        Some("new") => scaffold::run(&args[1..]),
         Some(other) => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }
 }
