@@ -21,8 +21,9 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { runLogin, createApi, LIMITS } = require('../emulator');
+const { makeEvent, makeSecrets } = require('../lib/fixtures');
 const { assertNoLeaks } = require('../lib/leaks');
-const { startServers, startBackendServer, unusedOrigin, randomId } = require('../lib/servers');
+const { startServers, startBackendServer, unusedOrigin } = require('../lib/servers');
 
 function resolveArtifact() {
   const fromEnv = process.env.POSTLOGIN_ARTIFACT;
@@ -50,44 +51,6 @@ const ANSWERING = { backend: { reply: { status: 200, json: ANSWER } } };
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-/** Secrets for `env`; an override given as undefined removes that secret. */
-function makeSecrets(env, overrides = {}) {
-  const secrets = {
-    auth0_domain: env.token.url,
-    client_id: `CID-${randomId()}`, // fresh per test: a fresh token-cache key
-    client_secret: `CS-very-secret-${randomId()}`,
-    audience: `https://backend.example.test/${randomId()}`,
-    backend_url: env.backend.url,
-  };
-  for (const [name, value] of Object.entries(overrides)) {
-    if (value === undefined) delete secrets[name];
-    else secrets[name] = value;
-  }
-  return secrets;
-}
-
-function makeEvent(user = {}) {
-  return {
-    user: {
-      user_id: 'auth0|65f0c0ffee',
-      email: 'alice@example.com',
-      email_verified: true,
-      name: 'Alice Example',
-      app_metadata: {},
-      user_metadata: {},
-      identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', user_id: '65f0c0ffee', isSocial: false }],
-      ...user,
-    },
-    client: { client_id: 'app-client-id', name: 'Web App', metadata: {} },
-    connection: { id: 'con_1', name: 'Username-Password-Authentication', strategy: 'auth0', metadata: {} },
-    request: { ip: '203.0.113.7', method: 'POST', query: {}, body: {}, geoip: {}, hostname: 'tenant.example.test', language: 'en', user_agent: 'node-test' },
-    transaction: { id: 'txn_1', protocol: 'oidc-basic-profile', requested_scopes: ['openid', 'email'], locale: 'en', ui_locales: [], prompt: [] },
-    stats: { logins_count: 3 },
-    tenant: { id: 'tenant-id' },
-    authorization: { roles: [] },
-  };
-}
 
 // Replies. A reply in a case is a spec, a function (request, env) => spec, or an array of those
 // answered in order (the last one repeats).

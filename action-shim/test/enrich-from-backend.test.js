@@ -14,6 +14,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runLogin } = require('../emulator');
+const { makeEvent, makeSecrets } = require('../lib/fixtures');
 const { assertNoLeaks } = require('../lib/leaks');
 const { startServers, startTlsProbe, unusedOrigin, randomId } = require('../lib/servers');
 
@@ -35,44 +36,6 @@ const SECRET_NAMES = ['auth0_domain', 'client_id', 'client_secret', 'audience', 
 const TEST_TIMEOUT_MS = 5000;
 const LOGIN_BUDGET_MS = 2500; // well below the test timeout, so a stuck Action fails with a clear reason
 const MAX_REASON_CHARS = 200; // "short"
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-
-function makeSecrets(env, overrides = {}) {
-  return {
-    auth0_domain: env.token.url,
-    client_id: `CID-${randomId()}`,
-    client_secret: `CS-very-secret-${randomId()}`,
-    audience: `https://backend.example.test/${randomId()}`,
-    backend_url: env.backend.url,
-    ...overrides,
-  };
-}
-
-// A realistic post-login event; `user` fields override the defaults, and a field given as
-// undefined is left out (the JSON round trip in runLogin drops it).
-function makeEvent(user = {}) {
-  return {
-    user: {
-      user_id: 'auth0|65f0c0ffee',
-      email: 'alice@example.com',
-      email_verified: true,
-      name: 'Alice Example',
-      app_metadata: {},
-      user_metadata: {},
-      identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', user_id: '65f0c0ffee', isSocial: false }],
-      ...user,
-    },
-    client: { client_id: 'app-client-id', name: 'Web App', metadata: {} },
-    connection: { id: 'con_1', name: 'Username-Password-Authentication', strategy: 'auth0', metadata: {} },
-    request: { ip: '203.0.113.7', method: 'POST', query: {}, body: {}, geoip: {}, hostname: 'tenant.example.test', language: 'en', user_agent: 'node-test' },
-    transaction: { id: 'txn_1', protocol: 'oidc-basic-profile', requested_scopes: ['openid', 'email'], locale: 'en', ui_locales: [], prompt: [] },
-    stats: { logins_count: 3 },
-    tenant: { id: 'tenant-id' },
-    authorization: { roles: [] },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Harness
