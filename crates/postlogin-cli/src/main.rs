@@ -8,6 +8,7 @@ mod imports;
 mod manifest;
 mod report;
 mod scaffold;
+mod secret_args;
 mod tools;
 mod wasm;
 
