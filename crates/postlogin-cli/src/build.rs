@@ -64,6 +64,13 @@ impl Options {
 
 pub fn run(options: &Options) -> Result<(), CliError> {
     let action = ActionCrate::load(&options.path)?;
+    build(&action, &options.out, options.json).map(drop)
+}
+
+/// Everything `postlogin build` does once the crate is loaded: writes `out/<name>/action.js`
+/// and the size report, prints the report (JSON on stdout when `json`) and progress. Returns
+/// the code, for `deploy` and `export`.
+pub fn build(action: &ActionCrate, out: &Path, json: bool) -> Result<String, CliError> {
     let work = action.target_dir.join("postlogin").join(&action.name);
     let pkg = work.join("pkg");
 
@@ -74,7 +81,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
             action.name, action.version
         ),
     );
-    wasm_pack(&action, &pkg)?;
+    wasm_pack(action, &pkg)?;
     let raw_wasm = read(&pkg.join("action_bg.wasm"))?;
     let glue = String::from_utf8(read(&pkg.join("action.js"))?)
         .map_err(|_| CliError::Build("wasm-bindgen's glue is not UTF-8".into()))?;
@@ -88,10 +95,10 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         "Embedding",
         "brotli, basE91 and the shim (esbuild --minify)",
     );
-    let artifact = Artifact::assemble(&action, &glue, &optimized_wasm, minify)?;
-    let report = SizeReport::new(&action, &raw_wasm, optimized_wasm.len(), &artifact);
+    let artifact = Artifact::assemble(action, &glue, &optimized_wasm, minify)?;
+    let report = SizeReport::new(action, &raw_wasm, optimized_wasm.len(), &artifact);
 
-    let dir = options.out.join(&action.name);
+    let dir = out.join(&action.name);
     fs::create_dir_all(&dir).map_err(|err| CliError::io(&dir, err))?;
     write(&dir.join("size-report.txt"), report.to_text().as_bytes())?;
     write(&dir.join("size-report.json"), report.to_json().as_bytes())?;
@@ -107,7 +114,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
     let file = dir.join("action.js");
     write(&file, artifact.code.as_bytes())?;
 
-    if options.json {
+    if json {
         println!("{}", report.to_json());
     } else {
         eprint!("{}", report.to_text());
@@ -120,11 +127,11 @@ pub fn run(options: &Options) -> Result<(), CliError> {
             artifact.code.len()
         ),
     );
-    Ok(())
+    Ok(artifact.code)
 }
 
 /// A cargo-style status line on stderr.
-fn progress(verb: &str, what: &str) {
+pub fn progress(verb: &str, what: &str) {
     eprintln!("{verb:>12} {what}");
 }
 

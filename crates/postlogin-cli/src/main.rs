@@ -4,11 +4,15 @@ mod artifact;
 mod base91;
 mod build;
 mod contributors;
+mod deploy;
+mod export;
 mod imports;
+mod management;
 mod manifest;
 mod report;
 mod scaffold;
 mod secret_args;
+mod ship;
 mod tools;
 mod wasm;
 
@@ -21,6 +25,10 @@ postlogin: write Auth0 post-login Actions in Rust
 Usage:
   postlogin build [PATH] [--out DIR] [--json]
   postlogin new PATH
+  postlogin deploy [PATH] [--secret NAME=VALUE]... [--secrets-file FILE] [--runtime node22|node18]
+                  [--no-bind] [--dry-run] [--build-timeout SECS] [--artifact FILE]
+  postlogin export [PATH] --format a0deploy|a0deploy-yaml|terraform --out DIR
+                  [--runtime node22|node18] [--artifact FILE]
 
 Commands:
   build   Compile the Action crate at PATH (default: .) into ONE JavaScript file,
@@ -29,16 +37,39 @@ Commands:
   new     Create an Action crate at PATH, named after its last component, that sets
           https://example.com/hello = \"world\" on both tokens, with a native test. It depends on
           this checkout's SDK: `cargo test` passes in it at once, `postlogin build PATH` builds it.
+  deploy  Build the Action and put it on an Auth0 tenant through the Management API: create it
+          (or update the one with the crate's name), wait for Auth0's build, deploy, and bind it
+          to post-login after the Actions already bound there. Reads AUTH0_DOMAIN (tenant domain,
+          or an origin such as http://127.0.0.1:PORT), AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET
+          (an application allowed read:actions, create:actions, update:actions). Every secret in
+          [package.metadata.postlogin] secrets needs a value, or nothing is sent.
+  export  Build the Action and write it for the Auth0 Deploy CLI (directory format: actions/ and
+          triggers/; or tenant.yaml) or Terraform (auth0_action, auth0_trigger_actions), with
+          secrets as ##NAME## placeholders or sensitive variables, never values.
 
 Options:
   --out DIR   where to write <crate-name>/action.js (default: dist)
   --json      print the size report as JSON on stdout (progress stays on stderr)
   -h, --help  print this help
 
+Deploy and export options:
+  --secret NAME=VALUE    a secret's value (repeatable; prefer --secrets-file: argv is visible)
+  --secrets-file FILE    secrets as a JSON object or NAME=VALUE lines (a later value wins)
+  --runtime RUNTIME      node22 (default) or node18
+  --no-bind              deploy without touching the post-login bindings
+  --dry-run              show what deploy would change (secret names only); change nothing
+  --build-timeout SECS   how long to wait for Auth0 to build the Action (default 300)
+  --artifact FILE        ship this file from an earlier `postlogin build` instead of building
+  --format FORMAT        a0deploy, a0deploy-yaml or terraform
+
 Examples:
   postlogin build examples/enrich-from-backend
   postlogin build my-action --out build/actions --json
   postlogin new ../my-action && cd ../my-action && cargo test
+  AUTH0_DOMAIN=tenant.eu.auth0.com AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… \
+    postlogin deploy examples/enrich-from-backend --secrets-file prod.env --dry-run
+  postlogin deploy my-action --secrets-file prod.env --artifact dist/my-action/action.js
+  postlogin export my-action --format terraform --out infra/auth0
 
 The tools it drives (wasm-pack, wasm-bindgen, wasm-opt, esbuild) are installed by
 scripts/setup.sh into ~/.cache/postlogin/bin (or $POSTLOGIN_TOOLS/bin); postlogin finds them there.
@@ -94,6 +125,8 @@ fn run(args: &[String]) -> Result<(), CliError> {
         }
         Some("build") => build::run(&build::Options::parse(&args[1..])?),
         Some("new") => scaffold::run(&args[1..]),
+        Some("deploy") => deploy::run(&deploy::Options::parse(&args[1..])?),
+        Some("export") => export::run(&export::Options::parse(&args[1..])?),
         Some(other) => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }
 }
