@@ -3,14 +3,28 @@
 
 // The shim around a postlogin Action. `postlogin build` fills in the four markers below (the
 // template stays valid JavaScript so it can be read and linted as it is):
-//   CONFIG: the Action's name, failure policy and the policy handed to the wasm, from
-//           [package.metadata.postlogin];
+//   CONFIG: the Action's name, its handlers, failure policy and the policy handed to the wasm,
+//           from [package.metadata.postlogin];
 //   WASM:   the optimized WebAssembly module, brotli-compressed and basE91-encoded;
 //   GLUE:   wasm-bindgen's generated JavaScript, patched to take the compiled module as a
 //           parameter instead of reading a file next to itself;
 //   HEADER: a comment saying what this file is.
-const CONFIG = /*@CONFIG@*/ { action: 'template', onError: 'deny', budgetMs: 10000, policy: {} };
+//
+// The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
+// (`fetch`, a timer) that this shim performs, then resumes it with each answer
+// (crates/postlogin/src/export.rs). Everything crosses as JSON text.
+const CONFIG = /*@CONFIG@*/ { action: 'template', handlers: [], onError: 'deny', budgetMs: 10000, policy: {} };
 const WASM = /*@WASM@*/ '';
+
+// Auth0's `api` methods the wasm may call for their answer while it runs, and the ones it may
+// record as commands, applied once it has succeeded. Nothing else on `api` is reachable.
+const CALLABLE = new Set(['cache.get', 'cache.set', 'redirect.canRedirect', 'redirect.encodeToken', 'redirect.validateToken']);
+const APPLIED = new Set([
+  'accessToken.setCustomClaim', 'accessToken.addScope', 'accessToken.removeScope', 'idToken.setCustomClaim',
+  'access.deny', 'user.setAppMetadata', 'user.setUserMetadata', 'transaction.setMetadata',
+  'multifactor.enable', 'authentication.challengeWith', 'authentication.challengeWithAny',
+  'authentication.enrollWith', 'authentication.enrollWithAny', 'redirect.sendUserTo',
+]);
 
 // basE91 (~1.23 characters per byte, against base64's 1.33): the wasm is most of the file and
 // Auth0 caps Action code at 100 kB. Decoded once per process, so a plain loop is fast enough.
@@ -44,117 +58,78 @@ function decodeBase91(text) {
   return bytes.subarray(0, length);
 }
 
-/**
- * One instance of the Action's wasm. A Rust panic aborts, which traps (`RuntimeError:
- * unreachable`) wherever the wasm happens to be running: often in a microtask or a promise
- * callback that wasm-bindgen scheduled, where nothing of ours is on the stack and the error
- * would reach the host process uncaught. So every way into the wasm is guarded (see
- * `instantiateGlue`): a trap marks the instance dead, fails the logins running on it, and the
- * next login gets a fresh instance. A dead instance runs nothing again.
- */
-class Instance {
-  constructor() {
-    this.trapped = false;
-    this.pending = new Set(); // how to fail each login in flight on this instance
-  }
-
-  trap() {
-    if (this.trapped) return;
-    this.trapped = true;
-    if (current === this) current = undefined;
-    for (const fail of this.pending) fail('internal error (the Action trapped)');
-  }
-
-  /** An export of the wasm that cannot throw a trap at its caller. */
-  guard(exported) {
-    const instance = this;
-    return function guarded(...args) {
-      if (instance.trapped) return undefined;
-      try {
-        return exported.apply(this, args);
-      } catch (error) {
-        if (!(error instanceof globalThis.WebAssembly.RuntimeError)) throw error;
-        instance.trap();
-        return undefined;
-      }
-    };
-  }
+/** `api.a.b` by its path `'a.b'`, only for the paths in `allowed`. */
+function apiMethod(api, path, allowed) {
+  if (!allowed.has(path)) throw new Error(`${path} is not available to the Action`);
+  const [area, method] = path.split('.');
+  return (...args) => api[area][method](...args);
 }
 
+// Auth0's `api` of the login whose code the wasm is running right now: set around every call
+// into the wasm, which never runs two logins at once.
+let loginApi;
+
+// The glue's imports: `host.call` and the float conversions (`parseFloat`, `String`) it finds
+// in this scope.
+const host = {
+  call(path, argsJson) {
+    try {
+      const value = apiMethod(loginApi, path, CALLABLE)(...JSON.parse(argsJson));
+      return JSON.stringify({ v: value === undefined ? null : value });
+    } catch (error) {
+      return JSON.stringify({ e: String((error && error.message) || error) });
+    }
+  },
+};
+
 /** Evaluates wasm-bindgen's glue for a new instance of `wasmModule`; returns its exports. */
-function instantiateGlue(wasmModule, postloginInstance) {
+function instantiateGlue(wasmModule) {
   const module = { exports: {} };
   const exports = module.exports;
-  // The glue reaches the wasm only through `WebAssembly.Instance` and schedules its callbacks
-  // with `queueMicrotask`: these two shadows are where every entry into the wasm is guarded.
-  const WebAssembly = Object.create(globalThis.WebAssembly, {
-    Instance: {
-      value: function GuardedInstance(compiled, imports) {
-        for (const functions of Object.values(imports)) {
-          for (const [name, imported] of Object.entries(functions)) {
-            if (typeof imported === 'function') functions[name] = handledPromises(imported);
-          }
-        }
-        const real = new globalThis.WebAssembly.Instance(compiled, imports);
-        const guarded = {};
-        for (const [name, value] of Object.entries(real.exports)) {
-          guarded[name] = typeof value === 'function' ? postloginInstance.guard(value) : value;
-        }
-        return { exports: guarded };
-      },
-    },
-  });
-  // wasm-bindgen 0.2.130 leaks one externref slot each time a `catch` import throws, and
-  // `JSON.parse` throws on every non-JSON body (HTML error pages are common). Inside the glue it
-  // answers `undefined` instead, which valid JSON never parses to; the SDK reads that as "not
-  // JSON" (crates/postlogin/src/json.rs).
-  const JSON = Object.create(globalThis.JSON, {
-    parse: {
-      value: (text) => {
-        try {
-          return globalThis.JSON.parse(text);
-        } catch {
-          return undefined;
-        }
-      },
-    },
-  });
-  const queueMicrotask = (callback) =>
-    globalThis.queueMicrotask(() => {
-      try {
-        callback();
-      } catch (error) {
-        // After a trap the glue may stumble over what the dead instance returned: expected.
-        if (!postloginInstance.trapped) throw error;
-      }
-    });
   /*@GLUE@*/
   return module.exports;
 }
 
 /**
- * Promises the glue creates for the wasm (`then` chains, `fetch`) are awaited by Rust, but the
- * ones derived from a callback that trapped would reject with nobody listening: an unhandled
- * rejection in the host. Marking them handled changes nothing for the Rust side, which has
- * its own callbacks on them.
+ * One instance of the Action's wasm, reused by every login on a warm Actions instance. A Rust
+ * panic aborts, which traps (`RuntimeError: unreachable`) inside one of our calls into the
+ * wasm: the instance is then dead, the logins running on it fail, and the next login gets a
+ * fresh instance.
  */
-function handledPromises(imported) {
-  return function (...args) {
-    const result = imported.apply(this, args);
-    if (result instanceof Promise) result.catch(() => {});
-    return result;
-  };
+class Instance {
+  constructor(wasmModule) {
+    this.logins = new Set(); // how to fail each login in flight on this instance
+    this.dead = false;
+    this.exports = instantiateGlue(wasmModule);
+    const policy = CONFIG.policy;
+    this.exports.configure(policy.budgetMs, policy.requestTimeoutMs, policy.retries, policy.allowInsecureHttp, policy.maxResponseBytes);
+  }
+
+  /** Calls into the wasm for `api`'s login; its answer, or undefined once the instance is dead. */
+  enter(api, call) {
+    if (this.dead) return undefined;
+    loginApi = api;
+    try {
+      return JSON.parse(call(this.exports));
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      this.dead = true;
+      if (current === this) current = undefined;
+      for (const fail of this.logins) fail('internal error (the Action trapped)');
+      return undefined;
+    } finally {
+      loginApi = undefined;
+    }
+  }
 }
 
-// Compiled once per process; instantiated once and reused by every login on a warm instance,
-// until it traps.
-let compiledModule;
-let current; // the Instance logins run on, with its glue's `exports`
+let compiledModule; // compiled once per process
+let current; // the Instance new logins run on
 
 /** A failure to start the Action at all: its message is safe to show (it names no data). */
 class LoadError extends Error {}
 
-function loadAction() {
+function loadInstance() {
   if (current === undefined) {
     try {
       if (compiledModule === undefined) {
@@ -162,10 +137,7 @@ function loadAction() {
         const { brotliDecompressSync } = require('zlib');
         compiledModule = new WebAssembly.Module(brotliDecompressSync(decodeBase91(WASM)));
       }
-      const instance = new Instance();
-      instance.exports = instantiateGlue(compiledModule, instance);
-      if (instance.trapped) throw new Error('it trapped while starting');
-      current = instance;
+      current = new Instance(compiledModule);
     } catch (error) {
       current = undefined;
       throw new LoadError(`cannot start its WebAssembly (${error.message})`);
@@ -174,37 +146,76 @@ function loadAction() {
   return current;
 }
 
-// Each command the Action recorded, applied to Auth0's real `api`; nothing else is callable.
-const APPLY = {
-  'accessToken.setCustomClaim': (api, [name, value]) => api.accessToken.setCustomClaim(name, value),
-  'idToken.setCustomClaim': (api, [name, value]) => api.idToken.setCustomClaim(name, value),
-  'access.deny': (api, [reason]) => api.access.deny(reason),
-};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Performs one parked request; answers `[metaJson, body]` and never rejects. A redirect is an
+ * answer to report, not to follow (it would carry the bearer token wherever it points); a body
+ * over `max` bytes is refused, by its declared length before it is read.
+ */
+async function perform(request) {
+  if (request.k === 'sleep') {
+    await sleep(request.ms);
+    return ['{}', ''];
+  }
+  const signal = AbortSignal.timeout(request.timeout);
+  try {
+    const init = { method: request.method, headers: request.headers, redirect: 'manual', signal };
+    if (request.body !== null) init.body = request.body;
+    const response = await fetch(request.url, init);
+    if (Number(response.headers.get('content-length')) > request.max) {
+      signal.aborted || response.body?.cancel().catch(() => {});
+      return ['{"f":"large"}', ''];
+    }
+    const body = await response.text();
+    if (body.length > request.max) return ['{"f":"large"}', ''];
+    return [JSON.stringify({ s: response.status, h: [...response.headers] }), body];
+  } catch {
+    return [signal.aborted ? '{"f":"timeout"}' : '{"f":"network"}', ''];
+  }
+}
 
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
-function runHandler(handlerName, event, api) {
+function runHandler(handler, event, api) {
   return new Promise((settle) => {
     let instance;
+    let task;
+    let done = false;
     const finish = (outcome) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      if (instance) instance.pending.delete(fail);
+      if (instance) instance.logins.delete(fail);
       settle(outcome);
     };
     const fail = (failure) => finish({ commands: [], failure });
+    const step = (call) => {
+      if (done) return;
+      const state = instance.enter(api, call);
+      if (state === undefined) return; // trapped: `fail` has run
+      if (state.o) return finish(state.o);
+      task = state.t;
+      for (const [id, request] of state.io) {
+        perform(request).then(([meta, body]) => step((wasm) => wasm.resume(task, id, meta, body, Date.now())));
+      }
+    };
     const timer = setTimeout(() => {
-      // Whatever it awaits may never come back: later logins start on a fresh instance, and
-      // this one is collected once its last login is done.
-      if (current === instance) current = undefined;
+      // What it waits for may never come: the login is dropped inside the wasm too.
+      if (task !== undefined) instance.enter(api, (wasm) => (wasm.cancel(task), 'null'));
       fail(`did not finish within ${CONFIG.budgetMs} ms`);
     }, CONFIG.budgetMs);
+    let eventJson;
     try {
-      instance = loadAction();
-      instance.pending.add(fail);
-      const cache = api && api.cache;
-      Promise.resolve(instance.exports[handlerName](event, CONFIG.policy, cache)).then(
-        (outcome) => (outcome && Array.isArray(outcome.commands) ? finish(outcome) : fail('internal error')),
-        () => fail('internal error'),
-      );
+      eventJson = JSON.stringify(event);
+    } catch {
+      // A cycle or a BigInt: Auth0's own events are JSON.
+    }
+    if (typeof eventJson !== 'string') return fail('malformed event: not JSON');
+    const audience = String((event && event.resource_server && event.resource_server.identifier) || '');
+    try {
+      instance = loadInstance();
+      instance.logins.add(fail);
+      step((wasm) => wasm[handler](eventJson, audience, Date.now()));
     } catch (error) {
       fail(error instanceof LoadError ? error.message : 'internal error');
     }
@@ -216,7 +227,7 @@ function applyOutcome(outcome, api) {
   let failure = outcome.failure;
   if (failure == null) {
     try {
-      for (const { op, args } of outcome.commands) APPLY[op](api, args);
+      for (const command of outcome.commands) apiMethod(api, command.api, APPLIED)(...command.args);
       return;
     } catch (error) {
       // Auth0 refusing a call the Action's checks allowed: the calls before it stay applied
@@ -232,6 +243,8 @@ function applyOutcome(outcome, api) {
   }
 }
 
-exports.onExecutePostLogin = async (event, api) => {
-  applyOutcome(await runHandler('onExecutePostLogin', event, api), api);
-};
+for (const handler of CONFIG.handlers) {
+  exports[handler] = async (event, api) => {
+    applyOutcome(await runHandler(handler, event, api), api);
+  };
+}

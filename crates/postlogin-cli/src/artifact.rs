@@ -50,7 +50,8 @@ impl Artifact {
         let wasm_sha256 = hex(&Sha256::digest(wasm));
 
         let shim = fill(TEMPLATE, "/*@HEADER@*/\n", "")?;
-        let shim = fill_until(&shim, "/*@CONFIG@*/ ", ";\n", &config_literal(action))?;
+        let config = config_literal(action, &handlers(&glue)?);
+        let shim = fill_until(&shim, "/*@CONFIG@*/ ", ";\n", &config)?;
         let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
         let shim = fill(&shim, "/*@GLUE@*/", &glue)?;
         let code = minify(&shim)?;
@@ -122,10 +123,28 @@ fn fill_until(text: &str, marker: &str, end: &str, with: &str) -> Result<String,
 
 /// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
 /// (`policy`, read by the SDK's `Policy::from_json`).
-fn config_literal(action: &ActionCrate) -> String {
+/// Auth0's handler names the wasm exports (`#[postlogin::action]` exports each under its
+/// Auth0 name), so the shim exports exactly those.
+fn handlers(glue: &str) -> Result<Vec<&'static str>, CliError> {
+    let found: Vec<&'static str> = ["onExecutePostLogin", "onContinuePostLogin"]
+        .into_iter()
+        .filter(|handler| glue.contains(&format!("\nexports.{handler} = {handler};\n")))
+        .collect();
+    if found.is_empty() {
+        return Err(CliError::Build(
+            "the crate exports no Action handler: mark `async fn on_execute_post_login` \
+             with #[postlogin::action]"
+                .into(),
+        ));
+    }
+    Ok(found)
+}
+
+fn config_literal(action: &ActionCrate, handlers: &[&str]) -> String {
     let policy = &action.policy;
     serde_json::json!({
         "action": action.name,
+        "handlers": handlers,
         "onError": policy.on_error.as_str(),
         "budgetMs": policy.budget_ms,
         "policy": {
@@ -217,7 +236,7 @@ mod tests {
 
     fn glue() -> String {
         format!(
-            "{GLUE_TYPES_COMMENT}exports.x = 1;\nconst imports = {{ \"{}\": import0, }};\n{}let wasm = new WebAssembly.Instance(wasmModule, imports);\n",
+            "{GLUE_TYPES_COMMENT}exports.x = 1;\nexports.onExecutePostLogin = onExecutePostLogin;\nconst imports = {{ \"{}\": import0, }};\n{}let wasm = new WebAssembly.Instance(wasmModule, imports);\n",
             imports::GLUE_MODULE,
             GLUE_FILE_LOADING.concat()
         )
@@ -234,7 +253,7 @@ mod tests {
     fn the_glue_loses_exactly_its_file_loading() {
         assert_eq!(
             patch_glue(&glue()).unwrap(),
-            "exports.x = 1;\nconst imports = { \"./action_bg.js\": import0, };\nlet wasm = new WebAssembly.Instance(wasmModule, imports);\n"
+            "exports.x = 1;\nexports.onExecutePostLogin = onExecutePostLogin;\nconst imports = { \"./action_bg.js\": import0, };\nlet wasm = new WebAssembly.Instance(wasmModule, imports);\n"
         );
     }
 
@@ -261,7 +280,7 @@ mod tests {
         );
         assert!(code.contains(" * secrets read: a, b\n"));
         assert!(code.contains(
-            r#"const CONFIG = {"action":"demo","budgetMs":5000,"onError":"continue","policy":{"allowInsecureHttp":false,"budgetMs":5000,"maxResponseBytes":65536,"requestTimeoutMs":3000,"retries":1}};"#
+            r#"const CONFIG = {"action":"demo","budgetMs":5000,"handlers":["onExecutePostLogin"],"onError":"continue","policy":{"allowInsecureHttp":false,"budgetMs":5000,"maxResponseBytes":65536,"requestTimeoutMs":3000,"retries":1}};"#
         ));
         assert!(code.contains("exports.x = 1;"));
         assert!(code.contains(r#"const imports = { "g": import0, };"#));
@@ -271,6 +290,22 @@ mod tests {
         let mut decompressed = Vec::new();
         brotli::BrotliDecompress(&mut &compress(&wasm)[..], &mut decompressed).unwrap();
         assert_eq!(decompressed, wasm);
+    }
+
+    #[test]
+    fn the_shim_exports_the_handlers_the_wasm_exports() {
+        let both = "x\nexports.onContinuePostLogin = onContinuePostLogin;\nexports.onExecutePostLogin = onExecutePostLogin;\n";
+        assert_eq!(
+            handlers(both).unwrap(),
+            ["onExecutePostLogin", "onContinuePostLogin"]
+        );
+        let none = handlers("x\nexports.resume = resume;\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            none.starts_with("the crate exports no Action handler"),
+            "{none}"
+        );
     }
 
     #[test]

@@ -113,12 +113,14 @@ debug = false
             r#"//! An Auth0 post-login Action. `cargo test` runs it natively; `postlogin build .` compiles it
 //! into one JavaScript file for the Auth0 editor.
 
-use postlogin::{Api, Error, Event};
+use postlogin::{Api, Error};
 
 pub const CLAIM: &str = "https://example.com/hello";
 
+/// To read the login's event (user, client, secrets…), take `event: &postlogin::Event` as the
+/// first parameter; an Action that does not read it never has it parsed, and stays smaller.
 #[postlogin::action]
-pub async fn on_execute_post_login(_event: &Event, api: &mut Api) -> Result<(), Error> {
+pub async fn on_execute_post_login(api: &mut Api) -> Result<(), Error> {
     api.access_token().set_custom_claim(CLAIM, "world")?;
     api.id_token().set_custom_claim(CLAIM, "world")
 }
@@ -134,13 +136,14 @@ use {module}::{{on_execute_post_login, CLAIM}};
 
 #[test]
 fn says_hello_on_both_tokens() {{
-    let run = Harness::new().run(json!({{"user": {{"user_id": "auth0|1"}}}}), on_execute_post_login);
+    let event = json!({{"user": {{"user_id": "auth0|1"}}}});
+    let run = Harness::new().run(event, async |_, api| on_execute_post_login(api).await);
     assert!(run.result.is_ok(), "{{:?}}", run.result);
     assert_eq!(
         run.commands,
         [
-            Command::SetAccessTokenClaim(CLAIM.into(), json!("world")),
-            Command::SetIdTokenClaim(CLAIM.into(), json!("world")),
+            Command::new("accessToken.setCustomClaim", vec![CLAIM.into(), json!("world")]),
+            Command::new("idToken.setCustomClaim", vec![CLAIM.into(), json!("world")]),
         ]
     );
 }}

@@ -21,8 +21,8 @@ const HANDLERS: &[(&str, &str)] = &[
     ("on_continue_post_login", "onContinuePostLogin"),
 ];
 
-const SIGNATURE: &str =
-    "expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`";
+const SIGNATURE: &str = "expected `async fn on_execute_post_login(event: &Event, api: &mut Api) \
+     -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event";
 
 fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     if !attr.is_empty() {
@@ -54,14 +54,23 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         ));
     }
     let arguments: Vec<&FnArg> = signature.inputs.iter().collect();
-    let [event, api] = arguments.as_slice() else {
-        return Err(syn::Error::new_spanned(
-            &signature.inputs,
-            format!("an Action handler takes exactly two arguments: {SIGNATURE}"),
-        ));
+    let reads_event = match arguments.as_slice() {
+        [event, api] => {
+            check_reference(event, false, "the first argument must be `&Event`")?;
+            check_reference(api, true, "the second argument must be `&mut Api`")?;
+            true
+        }
+        [api] => {
+            check_reference(api, true, "the only argument must be `&mut Api`")?;
+            false
+        }
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &signature.inputs,
+                format!("an Action handler takes `event` and `api`, or only `api`: {SIGNATURE}"),
+            ))
+        }
     };
-    check_reference(event, false, "the first argument must be `&Event`")?;
-    check_reference(api, true, "the second argument must be `&mut Api`")?;
     if matches!(signature.output, ReturnType::Default) {
         return Err(syn::Error::new_spanned(
             signature,
@@ -70,33 +79,42 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     }
 
     let export = format_ident!("__postlogin_export_{}", name);
+    // Checked on every target, so a wrong type fails `cargo test` too, not only the wasm build.
+    // An Action that does not read the event never has it parsed: it pays for what it uses.
+    let (bound, start) = if reads_event {
+        (
+            quote!(AsyncFnOnce(&::postlogin::Event, &mut ::postlogin::Api)),
+            quote!(::postlogin::__private::start(event, now_ms, #name)),
+        )
+    } else {
+        (
+            quote!(AsyncFnOnce(&mut ::postlogin::Api)),
+            quote!(::postlogin::__private::start_without_event(audience, now_ms, #name)),
+        )
+    };
     Ok(quote! {
         #function
 
-        // Checked on every target, so a wrong type fails `cargo test` too, not only the wasm build.
         const _: fn() = || {
             fn is_action<F>(_: F)
             where
-                F: AsyncFnOnce(&::postlogin::Event, &mut ::postlogin::Api)
-                    -> ::core::result::Result<(), ::postlogin::Error>,
+                F: #bound -> ::core::result::Result<(), ::postlogin::Error>,
             {
             }
             is_action(#name);
         };
 
+        // The shim calls it with the event as JSON text and the requested audience; `resume`
+        // (in the SDK) carries the login on after each request it waited for.
         #[cfg(target_arch = "wasm32")]
         #[::postlogin::__private::wasm_bindgen::prelude::wasm_bindgen(
             js_name = #js_name,
             wasm_bindgen = ::postlogin::__private::wasm_bindgen,
-            wasm_bindgen_futures = ::postlogin::__private::wasm_bindgen_futures,
         )]
         #[doc(hidden)]
-        pub async fn #export(
-            event: ::postlogin::__private::wasm_bindgen::JsValue,
-            policy: ::postlogin::__private::wasm_bindgen::JsValue,
-            cache: ::postlogin::__private::wasm_bindgen::JsValue,
-        ) -> ::postlogin::__private::wasm_bindgen::JsValue {
-            ::postlogin::__private::execute(event, policy, cache, #name).await
+        #[allow(unused_variables)]
+        pub fn #export(event: &str, audience: &str, now_ms: f64) -> ::std::string::String {
+            #start
         }
     })
 }
@@ -168,6 +186,28 @@ mod tests {
     }
 
     #[test]
+    fn a_handler_without_the_event_never_has_it_parsed() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn on_execute_post_login(api: &mut Api) -> Result<(), Error> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("start_without_event (audience , now_ms"),
+            "{out}"
+        );
+        assert!(
+            out.contains("AsyncFnOnce (& mut :: postlogin :: Api)"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn signature_errors_say_what_is_expected() {
         let cases = [
             (
@@ -183,32 +223,37 @@ mod tests {
             (
                 quote!(),
                 quote!(fn on_execute_post_login(e: &Event, a: &mut Api) -> Result<(), Error> {}),
-                "an Action handler must be `async`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "an Action handler must be `async`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
             (
                 quote!(),
                 quote!(async fn on_execute_post_login<T>(e: &Event, a: &mut Api) -> Result<(), Error> {}),
-                "an Action handler cannot be generic: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "an Action handler cannot be generic: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
             (
                 quote!(),
                 quote!(async fn on_execute_post_login(e: &Event) -> Result<(), Error> {}),
-                "an Action handler takes exactly two arguments: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "the only argument must be `&mut Api`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
+            ),
+            (
+                quote!(),
+                quote!(async fn on_execute_post_login() -> Result<(), Error> {}),
+                "an Action handler takes `event` and `api`, or only `api`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
             (
                 quote!(),
                 quote!(async fn on_execute_post_login(e: Event, a: &mut Api) -> Result<(), Error> {}),
-                "the first argument must be `&Event`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "the first argument must be `&Event`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
             (
                 quote!(),
                 quote!(async fn on_execute_post_login(e: &Event, a: &Api) -> Result<(), Error> {}),
-                "the second argument must be `&mut Api`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "the second argument must be `&mut Api`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
             (
                 quote!(),
                 quote!(async fn on_execute_post_login(e: &Event, a: &mut Api) {}),
-                "an Action handler returns `Result<(), Error>`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`",
+                "an Action handler returns `Result<(), Error>`: expected `async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), Error>`, or `(api: &mut Api)` for an Action that does not read the event",
             ),
         ];
         for (attr, item, expected) in cases {

@@ -91,6 +91,14 @@ impl FromJson for u64 {
     }
 }
 
+impl FromJson for f64 {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        value
+            .as_f64()
+            .ok_or_else(|| DecodeError::mismatch("a number", &value))
+    }
+}
+
 impl FromJson for Value {
     fn from_json(value: Value) -> Result<Self, DecodeError> {
         Ok(value)

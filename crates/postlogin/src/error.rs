@@ -65,6 +65,19 @@ pub enum Error {
     #[error("{0}")]
     Claim(String),
 
+    /// A call on Auth0's `api` that Auth0 would refuse (it throws), or that would not do what it
+    /// says: `accessToken.addScope: the scope contains whitespace`. The reasons are fixed texts,
+    /// so no argument (a token, a secret) is ever quoted.
+    #[error("{api}: {reason}")]
+    InvalidCall {
+        api: &'static str,
+        reason: &'static str,
+    },
+
+    /// A method of Auth0's `api` that answers a value (`redirect.validateToken`…) threw.
+    #[error("{api} failed: {message}")]
+    CallFailed { api: &'static str, message: String },
+
     /// An error the Action itself raised with [`Error::action`].
     #[error("{0}")]
     Action(String),

@@ -24,11 +24,13 @@ json_struct! {
         pub stats: Option<Stats> = "stats",
         pub tenant: Option<Tenant> = "tenant",
         pub authentication: Option<Authentication> = "authentication",
-        pub session: Option<Value> = "session",
-        pub refresh_token: Option<Value> = "refresh_token",
-        pub prompt: Option<Value> = "prompt",
-        pub custom_domain: Option<Value> = "custom_domain",
-        pub security_context: Option<Value> = "security_context",
+        /// The user's session (its devices and the applications it has served).
+        pub session: Option<Session> = "session",
+        /// On a refresh-token exchange: the token being exchanged.
+        pub refresh_token: Option<RefreshToken> = "refresh_token",
+        pub prompt: Option<Prompt> = "prompt",
+        pub custom_domain: Option<CustomDomain> = "custom_domain",
+        pub security_context: Option<SecurityContext> = "security_context",
     }
 }
 
@@ -38,13 +40,21 @@ impl Event {
     /// string`) and never echoes a value, which could be a secret.
     pub fn from_json_str(text: &str) -> Result<Event, Error> {
         let value: Value =
-            serde_json::from_str(text).map_err(|_| Error::MalformedEvent("not JSON".into()))?;
+            crate::json::parse(text).ok_or_else(|| Error::MalformedEvent("not JSON".into()))?;
         Event::from_json(value)
     }
 
     /// Decodes an event given as a JSON value (what the shim hands over).
     pub fn from_json(value: Value) -> Result<Event, Error> {
         <Event as FromJson>::from_json(value).map_err(|err| Error::MalformedEvent(err.message()))
+    }
+
+    /// The requested audience (`resource_server.identifier`), which Auth0's claim rules
+    /// depend on.
+    pub(crate) fn audience(&self) -> Option<String> {
+        self.resource_server
+            .as_ref()
+            .and_then(|server| server.identifier.clone())
     }
 }
 
@@ -69,7 +79,7 @@ json_struct! {
         pub user_metadata: Value = "user_metadata",
         pub identities: Vec<Identity> = "identities",
         pub multifactor: Vec<String> = "multifactor",
-        pub enrolled_factors: Vec<Value> = "enrolledFactors",
+        pub enrolled_factors: Vec<EnrolledFactor> = "enrolledFactors",
     }
 }
 
@@ -96,6 +106,14 @@ json_struct! {
 }
 
 json_struct! {
+    /// An MFA factor the user has enrolled: `otp`, `phone`, `push-notification`…
+    pub struct EnrolledFactor {
+        pub kind: Option<String> = "type",
+        pub options: Value = "options",
+    }
+}
+
+json_struct! {
     pub struct Client {
         pub client_id: Option<String> = "client_id",
         pub name: Option<String> = "name",
@@ -116,13 +134,32 @@ json_struct! {
     pub struct Request {
         pub ip: Option<String> = "ip",
         pub method: Option<String> = "method",
+        /// The query string's parameters (after a redirect: those of `/continue`).
         pub query: Value = "query",
+        /// A form POST's parameters.
         pub body: Value = "body",
-        pub geoip: Value = "geoip",
+        pub geoip: Option<GeoIp> = "geoip",
         pub hostname: Option<String> = "hostname",
         pub language: Option<String> = "language",
         pub user_agent: Option<String> = "user_agent",
+        /// The network's autonomous system number (its type is not documented).
         pub asn: Value = "asn",
+    }
+}
+
+json_struct! {
+    /// Where the request came from, as Auth0's IP geolocation sees it.
+    pub struct GeoIp {
+        pub country_code: Option<String> = "countryCode",
+        pub country_code3: Option<String> = "countryCode3",
+        pub country_name: Option<String> = "countryName",
+        pub city_name: Option<String> = "cityName",
+        pub latitude: Option<f64> = "latitude",
+        pub longitude: Option<f64> = "longitude",
+        pub time_zone: Option<String> = "timeZone",
+        pub continent_code: Option<String> = "continentCode",
+        pub subdivision_code: Option<String> = "subdivisionCode",
+        pub subdivision_name: Option<String> = "subdivisionName",
     }
 }
 
@@ -136,6 +173,12 @@ json_struct! {
         pub ui_locales: Vec<String> = "ui_locales",
         pub prompt: Vec<String> = "prompt",
         pub state: Option<String> = "state",
+        pub acr_values: Vec<String> = "acr_values",
+        pub response_mode: Option<String> = "response_mode",
+        pub response_type: Vec<String> = "response_type",
+        pub login_hint: Option<String> = "login_hint",
+        pub linking_id: Option<String> = "linking_id",
+        /// What earlier Actions of this login set with `api.transaction.setMetadata`.
         pub metadata: Value = "metadata",
     }
 }
@@ -177,14 +220,107 @@ json_struct! {
 json_struct! {
     pub struct Authentication {
         pub methods: Vec<AuthenticationMethod> = "methods",
-        pub risk_assessment: Value = "riskAssessment",
+        pub risk_assessment: Option<RiskAssessment> = "riskAssessment",
     }
 }
 
 json_struct! {
+    /// One way the user proved who they are in this session (`pwd`, `federated`, `mfa`…).
     pub struct AuthenticationMethod {
         pub name: Option<String> = "name",
         pub timestamp: Option<String> = "timestamp",
+        /// For `mfa`: the factor used (`otp`, `phone`…).
+        pub kind: Option<String> = "type",
+    }
+}
+
+json_struct! {
+    /// Adaptive MFA's view of the login: `confidence` is `low`, `medium`, `high` or `neutral`.
+    pub struct RiskAssessment {
+        pub confidence: Option<String> = "confidence",
+        pub version: Option<String> = "version",
+        /// Each assessment by name (`NewDevice`, `ImpossibleTravel`, …).
+        pub assessments: Value = "assessments",
+    }
+}
+
+json_struct! {
+    pub struct Session {
+        pub id: Option<String> = "id",
+        pub created_at: Option<String> = "created_at",
+        pub updated_at: Option<String> = "updated_at",
+        pub authenticated_at: Option<String> = "authenticated_at",
+        pub last_interacted_at: Option<String> = "last_interacted_at",
+        pub idle_expires_at: Option<String> = "idle_expires_at",
+        pub expires_at: Option<String> = "expires_at",
+        pub device: Option<Device> = "device",
+        pub clients: Vec<SessionClient> = "clients",
+    }
+}
+
+json_struct! {
+    /// The device a session or a refresh token was first and last used from.
+    pub struct Device {
+        pub initial_ip: Option<String> = "initial_ip",
+        pub initial_asn: Value = "initial_asn",
+        pub initial_user_agent: Option<String> = "initial_user_agent",
+        pub last_ip: Option<String> = "last_ip",
+        pub last_asn: Value = "last_asn",
+        pub last_user_agent: Option<String> = "last_user_agent",
+    }
+}
+
+json_struct! {
+    pub struct SessionClient {
+        pub client_id: Option<String> = "client_id",
+    }
+}
+
+json_struct! {
+    pub struct RefreshToken {
+        pub id: Option<String> = "id",
+        pub client_id: Option<String> = "client_id",
+        pub session_id: Option<String> = "session_id",
+        pub user_id: Option<String> = "user_id",
+        pub rotating: Option<bool> = "rotating",
+        pub created_at: Option<String> = "created_at",
+        pub expires_at: Option<String> = "expires_at",
+        pub idle_expires_at: Option<String> = "idle_expires_at",
+        pub last_exchanged_at: Option<String> = "last_exchanged_at",
+        pub device: Option<Device> = "device",
+        pub resource_servers: Vec<RefreshTokenResourceServer> = "resource_servers",
+    }
+}
+
+json_struct! {
+    /// An API a refresh token grants access to, and with which scopes (space-separated).
+    pub struct RefreshTokenResourceServer {
+        pub audience: Option<String> = "audience",
+        pub scopes: Option<String> = "scopes",
+    }
+}
+
+json_struct! {
+    /// The Universal Login prompt this login came through.
+    pub struct Prompt {
+        pub id: Option<String> = "id",
+        pub name: Option<String> = "name",
+    }
+}
+
+json_struct! {
+    /// The custom domain the login came through, if any.
+    pub struct CustomDomain {
+        pub domain: Option<String> = "domain",
+        pub domain_metadata: Value = "domain_metadata",
+    }
+}
+
+json_struct! {
+    /// TLS fingerprints of the client (JA3, JA4), for bot detection.
+    pub struct SecurityContext {
+        pub ja3: Option<String> = "ja3",
+        pub ja4: Option<String> = "ja4",
     }
 }
 
@@ -216,6 +352,241 @@ mod tests {
         assert_eq!(event.user.identities[0].user_id, 12345);
         assert_eq!(event.authorization.unwrap().roles, ["admin"]);
         assert_eq!(event.stats.unwrap().logins_count, Some(7));
+    }
+
+    /// An event as the Auth0 editor's Test tab shows it, with every optional part filled in.
+    fn full_event() -> Value {
+        // Built member by member: one json! literal this size exceeds the macro recursion limit.
+        let mut event = serde_json::Map::new();
+        event.insert(
+            "authentication".into(),
+            json!({
+                "methods": [
+                    {"name": "pwd", "timestamp": "2026-01-01T10:00:00.000Z"},
+                    {"name": "mfa", "timestamp": "2026-01-01T10:00:30.000Z", "type": "otp"},
+                ],
+                "riskAssessment": {
+                    "confidence": "high", "version": "1",
+                    "assessments": {"NewDevice": {"confidence": "high", "code": "match"}},
+                },
+            }),
+        );
+        event.insert(
+            "authorization".into(),
+            json!({"roles": ["admin", "billing"]}),
+        );
+        event.insert("client".into(), json!({"client_id": "CLIENT-1", "name": "Dashboard", "metadata": {"require_verified_email": "true"}}));
+        event.insert("connection".into(), json!({"id": "con_1", "name": "Username-Password-Authentication", "strategy": "auth0", "metadata": {}}));
+        event.insert(
+            "custom_domain".into(),
+            json!({"domain": "login.example.com", "domain_metadata": {"brand": "blue"}}),
+        );
+        event.insert("organization".into(), json!({"id": "org_1", "name": "acme", "display_name": "Acme Inc.", "metadata": {"tier": "gold"}}));
+        event.insert("prompt".into(), json!({"id": "prompt_1", "name": "login"}));
+        event.insert("refresh_token".into(), json!({
+                "id": "rt_1", "client_id": "CLIENT-1", "session_id": "sess_1", "user_id": "auth0|1",
+                "rotating": true, "created_at": "2026-01-01T09:00:00.000Z",
+                "expires_at": "2026-02-01T09:00:00.000Z", "idle_expires_at": "2026-01-15T09:00:00.000Z",
+                "last_exchanged_at": "2026-01-01T09:30:00.000Z",
+                "device": {"initial_ip": "203.0.113.1", "initial_asn": "64496", "initial_user_agent": "UA/1",
+                           "last_ip": "203.0.113.2", "last_asn": "64497", "last_user_agent": "UA/2"},
+                "resource_servers": [{"audience": "https://api.example.com", "scopes": "read:reports offline_access"}],
+            }));
+        event.insert("request".into(), json!({
+                "ip": "203.0.113.9", "method": "GET", "hostname": "login.example.com",
+                "language": "en", "user_agent": "Mozilla/5.0", "asn": "64500",
+                "query": {"prompt": "login", "state": "st-1"}, "body": {},
+                "geoip": {
+                    "cityName": "Lyon", "continentCode": "EU", "countryCode": "FR", "countryCode3": "FRA",
+                    "countryName": "France", "latitude": 45.75, "longitude": 4.85, "timeZone": "Europe/Paris",
+                    "subdivisionCode": "ARA", "subdivisionName": "Auvergne-Rhône-Alpes",
+                },
+            }));
+        event.insert(
+            "resource_server".into(),
+            json!({"identifier": "https://api.example.com"}),
+        );
+        event.insert("secrets".into(), json!({"form_secret": "not-shown"}));
+        event.insert(
+            "security_context".into(),
+            json!({"ja3": "771,4865-4866", "ja4": "t13d1516h2_8daaf6152771"}),
+        );
+        event.insert("session".into(), json!({
+                "id": "sess_1", "created_at": "2026-01-01T09:00:00.000Z", "updated_at": "2026-01-01T10:00:00.000Z",
+                "authenticated_at": "2026-01-01T10:00:00.000Z", "last_interacted_at": "2026-01-01T10:00:00.000Z",
+                "idle_expires_at": "2026-01-04T10:00:00.000Z", "expires_at": "2026-01-31T09:00:00.000Z",
+                "device": {"initial_ip": "203.0.113.1", "last_user_agent": "UA/2"},
+                "clients": [{"client_id": "CLIENT-1"}],
+            }));
+        event.insert("stats".into(), json!({"logins_count": 42}));
+        event.insert("tenant".into(), json!({"id": "acme-prod"}));
+        event.insert("transaction".into(), json!({
+                "id": "tx_1", "protocol": "oidc-basic-profile", "requested_scopes": ["openid", "profile"],
+                "redirect_uri": "https://app.example.com/callback", "locale": "en",
+                "ui_locales": ["en", "fr"], "prompt": ["login"], "state": "app-state",
+                "acr_values": ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"],
+                "response_mode": "query", "response_type": ["code"], "login_hint": "a@b.c",
+                "linking_id": "link_1", "metadata": {"risk": "low"},
+            }));
+        event.insert("user".into(), json!({
+                "user_id": "auth0|1", "email": "a@b.c", "email_verified": true, "name": "Ada",
+                "nickname": "ada", "given_name": "Ada", "family_name": "Lovelace",
+                "picture": "https://example.com/ada.png", "username": "ada",
+                "phone_number": "+33600000000", "phone_verified": false,
+                "created_at": "2025-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z",
+                "last_password_reset": "2025-06-01T00:00:00.000Z",
+                "app_metadata": {"plan": "pro"}, "user_metadata": {"favorite_color": "blue"},
+                "identities": [{"connection": "Username-Password-Authentication", "provider": "auth0",
+                                "user_id": "1", "isSocial": false, "profileData": {}}],
+                "multifactor": ["guardian"],
+                "enrolledFactors": [{"type": "otp"}, {"type": "phone", "options": {"preferredMethod": "sms"}}],
+            }));
+        Value::Object(event)
+    }
+
+    #[test]
+    fn a_full_event_decodes_every_field() {
+        let event = Event::from_json(full_event()).unwrap();
+
+        let user = &event.user;
+        assert_eq!(
+            (
+                user.name.as_deref(),
+                user.nickname.as_deref(),
+                user.given_name.as_deref()
+            ),
+            (Some("Ada"), Some("ada"), Some("Ada"))
+        );
+        assert_eq!(
+            (
+                user.family_name.as_deref(),
+                user.username.as_deref(),
+                user.phone_verified
+            ),
+            (Some("Lovelace"), Some("ada"), Some(false))
+        );
+        assert_eq!(user.picture.as_deref(), Some("https://example.com/ada.png"));
+        assert_eq!(user.phone_number.as_deref(), Some("+33600000000"));
+        assert_eq!(user.created_at.as_deref(), Some("2025-01-01T00:00:00.000Z"));
+        assert_eq!(user.updated_at.as_deref(), Some("2026-01-01T00:00:00.000Z"));
+        assert_eq!(
+            user.last_password_reset.as_deref(),
+            Some("2025-06-01T00:00:00.000Z")
+        );
+        assert_eq!(user.user_metadata["favorite_color"], "blue");
+        assert_eq!(user.identities[0].is_social, Some(false));
+        assert_eq!(user.identities[0].provider.as_deref(), Some("auth0"));
+        assert_eq!(user.multifactor, ["guardian"]);
+        assert_eq!(user.enrolled_factors[1].kind.as_deref(), Some("phone"));
+        assert_eq!(user.enrolled_factors[1].options["preferredMethod"], "sms");
+        assert_eq!(event.secrets.get("form_secret").unwrap(), "not-shown");
+
+        let client = event.client.as_ref().unwrap();
+        assert_eq!(client.client_id.as_deref(), Some("CLIENT-1"));
+        assert_eq!(client.metadata["require_verified_email"], "true");
+        let connection = event.connection.as_ref().unwrap();
+        assert_eq!(connection.strategy.as_deref(), Some("auth0"));
+
+        let request = event.request.as_ref().unwrap();
+        assert_eq!(
+            (
+                request.ip.as_deref(),
+                request.method.as_deref(),
+                request.language.as_deref()
+            ),
+            (Some("203.0.113.9"), Some("GET"), Some("en"))
+        );
+        assert_eq!(request.query["state"], "st-1");
+        assert_eq!(request.asn, "64500");
+        let geoip = request.geoip.as_ref().unwrap();
+        assert_eq!(geoip.country_code.as_deref(), Some("FR"));
+        assert_eq!(geoip.country_code3.as_deref(), Some("FRA"));
+        assert_eq!((geoip.latitude, geoip.longitude), (Some(45.75), Some(4.85)));
+        assert_eq!(geoip.time_zone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(
+            geoip.subdivision_name.as_deref(),
+            Some("Auvergne-Rhône-Alpes")
+        );
+
+        let transaction = event.transaction.as_ref().unwrap();
+        assert_eq!(transaction.protocol.as_deref(), Some("oidc-basic-profile"));
+        assert_eq!(transaction.requested_scopes, ["openid", "profile"]);
+        assert_eq!(transaction.ui_locales, ["en", "fr"]);
+        assert_eq!(transaction.response_type, ["code"]);
+        assert_eq!(transaction.login_hint.as_deref(), Some("a@b.c"));
+        assert_eq!(transaction.linking_id.as_deref(), Some("link_1"));
+        assert_eq!(transaction.acr_values.len(), 1);
+        assert_eq!(transaction.metadata["risk"], "low");
+
+        assert_eq!(
+            event.authorization.as_ref().unwrap().roles,
+            ["admin", "billing"]
+        );
+        let organization = event.organization.as_ref().unwrap();
+        assert_eq!(organization.display_name.as_deref(), Some("Acme Inc."));
+        assert_eq!(organization.metadata["tier"], "gold");
+        assert_eq!(
+            event
+                .resource_server
+                .as_ref()
+                .unwrap()
+                .identifier
+                .as_deref(),
+            Some("https://api.example.com")
+        );
+        assert_eq!(event.stats.as_ref().unwrap().logins_count, Some(42));
+        assert_eq!(
+            event.tenant.as_ref().unwrap().id.as_deref(),
+            Some("acme-prod")
+        );
+
+        let authentication = event.authentication.as_ref().unwrap();
+        assert_eq!(authentication.methods[1].kind.as_deref(), Some("otp"));
+        let risk = authentication.risk_assessment.as_ref().unwrap();
+        assert_eq!(risk.confidence.as_deref(), Some("high"));
+        assert_eq!(risk.assessments["NewDevice"]["code"], "match");
+
+        let session = event.session.as_ref().unwrap();
+        assert_eq!(
+            session.idle_expires_at.as_deref(),
+            Some("2026-01-04T10:00:00.000Z")
+        );
+        assert_eq!(session.clients[0].client_id.as_deref(), Some("CLIENT-1"));
+        let device = session.device.as_ref().unwrap();
+        assert_eq!(device.initial_ip.as_deref(), Some("203.0.113.1"));
+        assert_eq!(device.last_user_agent.as_deref(), Some("UA/2"));
+
+        let refresh = event.refresh_token.as_ref().unwrap();
+        assert_eq!(refresh.rotating, Some(true));
+        assert_eq!(
+            refresh.last_exchanged_at.as_deref(),
+            Some("2026-01-01T09:30:00.000Z")
+        );
+        assert_eq!(refresh.device.as_ref().unwrap().last_asn, "64497");
+        assert_eq!(
+            refresh.resource_servers[0].scopes.as_deref(),
+            Some("read:reports offline_access")
+        );
+
+        assert_eq!(
+            event.prompt.as_ref().unwrap().name.as_deref(),
+            Some("login")
+        );
+        let domain = event.custom_domain.as_ref().unwrap();
+        assert_eq!(domain.domain.as_deref(), Some("login.example.com"));
+        assert_eq!(domain.domain_metadata["brand"], "blue");
+        let security = event.security_context.as_ref().unwrap();
+        assert_eq!(security.ja4.as_deref(), Some("t13d1516h2_8daaf6152771"));
+    }
+
+    #[test]
+    fn a_mistyped_rare_field_is_named() {
+        let mut event = full_event();
+        event["request"]["geoip"]["latitude"] = json!("45.75");
+        assert_eq!(
+            Event::from_json(event).unwrap_err().to_string(),
+            "malformed event: request.geoip.latitude: expected a number, found a string"
+        );
     }
 
     #[test]

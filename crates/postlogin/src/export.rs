@@ -1,33 +1,173 @@
-//! The WebAssembly edge: what `#[postlogin::action]` expands to calls into here.
+//! The WebAssembly edge: what `#[postlogin::action]` expands to calls into here, and the
+//! executor the shim drives.
+//!
+//! One login is one task. The shim calls the handler's export with the event as JSON text; the
+//! task runs until it finishes or waits on requests it parked for the shim (`fetch`, a timer).
+//! Every call into the wasm answers JSON text, either `{"o": outcome}` or
+//! `{"t": task, "io": [[id, request]…]}`; the shim performs the requests and calls `resume` with
+//! each answer. Concurrent logins on one instance are separate tasks.
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
-use wasm_bindgen::JsValue;
+use serde_json::Value;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::api::Api;
 use crate::event::Event;
-use crate::host::RuntimeHost;
+use crate::host::runtime::{self, RuntimeHost};
+use crate::json;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::secrets::Secrets;
 use crate::Error;
 
-/// Decodes Auth0's `event`, runs the Action with the runtime's capabilities (`policy` from the
-/// shim's config, `cache` being Auth0's `api.cache`) and returns the [`Outcome`] as a plain
-/// object: `{commands: [{op, args}], failure: null | string, logs: [string]}`.
-pub async fn execute<F>(event: JsValue, policy: JsValue, cache: JsValue, action: F) -> JsValue
-where
-    F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error>,
-{
-    let outcome = match Event::from_json(crate::json::from_js(&event)) {
-        Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
-        Ok(event) => {
-            let policy = Rc::new(Policy::from_json(&crate::json::from_js(&policy)));
-            let mut api = Api::new(Rc::new(RuntimeHost::new(cache)), policy, &event);
-            let result = action(&event, &mut api).await;
-            let (commands, logs) = api.into_parts();
-            Outcome::new(result.as_ref().map(|_| ()), commands, logs, &event.secrets)
-        }
+type Task = Pin<Box<dyn Future<Output = Outcome>>>;
+
+thread_local! {
+    /// Logins in progress, by task id (a free slot is `None` and gets reused).
+    static TASKS: RefCell<Vec<Option<Task>>> = const { RefCell::new(Vec::new()) };
+    /// `[package.metadata.postlogin]`, handed over once per instance by `configure`.
+    static POLICY: Cell<Option<&'static Policy>> = const { Cell::new(None) };
+}
+
+/// The shim's first call into a new instance: the policy as numbers (parsing JSON for it
+/// would put the parser into Actions that need none).
+#[wasm_bindgen(js_name = configure)]
+pub fn configure(
+    budget_ms: u32,
+    request_timeout_ms: u32,
+    retries: u32,
+    allow_insecure_http: bool,
+    max_response_bytes: u32,
+) {
+    let policy = Policy {
+        budget_ms,
+        request_timeout_ms,
+        retries,
+        allow_insecure_http,
+        max_response_bytes: max_response_bytes as usize,
     };
-    crate::json::to_js(&outcome.to_value())
+    // Once per instance, and an instance lives as long as its module: leaking is the lifetime.
+    POLICY.set(Some(Box::leak(Box::new(policy))));
+}
+
+fn policy() -> Rc<Policy> {
+    Rc::new(POLICY.get().cloned().unwrap_or_default())
+}
+
+/// Runs `action` on one login: `event` is Auth0's event as JSON text, `now_ms` `Date.now()`.
+pub fn start<F>(event: &str, now_ms: f64, action: F) -> String
+where
+    F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
+{
+    runtime::set_now(now_ms);
+    let event = json::parse(event)
+        .ok_or_else(|| Error::MalformedEvent("not JSON".into()))
+        .and_then(Event::from_json);
+    spawn(Box::pin(async move {
+        match event {
+            Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
+            Ok(event) => {
+                let mut api = Api::new(RuntimeHost, policy(), event.audience());
+                let result = action(&event, &mut api).await;
+                let (commands, logs) = api.into_parts();
+                Outcome::new(result.as_ref().map(|_| ()), commands, logs, &event.secrets)
+            }
+        }
+    }))
+}
+
+/// Runs an `action` that does not read the event, which is then never parsed: an Action pays
+/// only for what it uses. `audience` is the event's `resource_server.identifier` (or empty),
+/// which Auth0's claim rules depend on.
+pub fn start_without_event<F>(audience: &str, now_ms: f64, action: F) -> String
+where
+    F: AsyncFnOnce(&mut Api) -> Result<(), Error> + 'static,
+{
+    runtime::set_now(now_ms);
+    let audience = (!audience.is_empty()).then(|| audience.to_owned());
+    spawn(Box::pin(async move {
+        let mut api = Api::new(RuntimeHost, policy(), audience);
+        let result = action(&mut api).await;
+        let (commands, logs) = api.into_parts();
+        // No event, no secrets: there is nothing the Action could have read to scrub.
+        Outcome::new(
+            result.as_ref().map(|_| ()),
+            commands,
+            logs,
+            &Secrets::default(),
+        )
+    }))
+}
+
+fn spawn(task: Task) -> String {
+    let id = TASKS.with_borrow_mut(|tasks| match tasks.iter().position(Option::is_none) {
+        Some(free) => free,
+        None => {
+            tasks.push(None);
+            tasks.len() - 1
+        }
+    });
+    run(id, task)
+}
+
+/// Delivers the shim's answer to request `request` of task `task` and runs the task on.
+#[wasm_bindgen(js_name = resume)]
+pub fn resume(task: u32, request: u32, meta: String, body: String, now_ms: f64) -> String {
+    runtime::set_now(now_ms);
+    runtime::deliver(request, meta, body);
+    let id = task as usize;
+    match TASKS.with_borrow_mut(|tasks| tasks.get_mut(id).and_then(Option::take)) {
+        Some(pending) => run(id, pending),
+        // Only a shim bug gets here; the login fails rather than hangs.
+        None => answer_outcome(&Outcome::new(
+            Err(&Error::action("internal error (unknown task)")),
+            Vec::new(),
+            Vec::new(),
+            &Secrets::default(),
+        )),
+    }
+}
+
+/// Drops a login the shim gave up on (its time budget ran out), and whatever it was waiting for.
+#[wasm_bindgen(js_name = cancel)]
+pub fn cancel(task: u32) {
+    let dropped =
+        TASKS.with_borrow_mut(|tasks| tasks.get_mut(task as usize).and_then(Option::take));
+    drop(dropped);
+}
+
+fn run(id: usize, mut task: Task) -> String {
+    // Answers arrive only through `resume`, which polls again: the waker has nothing to do.
+    match task.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(outcome) => {
+            // Requests parked by a branch that was then abandoned die with the task.
+            runtime::take_outbox();
+            answer_outcome(&outcome)
+        }
+        Poll::Pending => {
+            TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
+            let requests = runtime::take_outbox()
+                .into_iter()
+                .map(|(request, description)| Value::Array(vec![request.into(), description]))
+                .collect();
+            let mut out = String::from("{\"t\":");
+            out.push_str(&json::to_string(&id.into()));
+            out.push_str(",\"io\":");
+            out.push_str(&json::to_string(&Value::Array(requests)));
+            out.push('}');
+            out
+        }
+    }
+}
+
+fn answer_outcome(outcome: &Outcome) -> String {
+    let mut out = String::from("{\"o\":");
+    out.push_str(&outcome.to_json());
+    out.push('}');
+    out
 }

@@ -1,19 +1,29 @@
 //! What an Action's capabilities need from wherever the Action runs.
 //!
-//! In WebAssembly that is the Actions runtime (`host/runtime.rs`: `fetch`, `Date.now`,
-//! `setTimeout`, Auth0's `api.cache`, memory that lives as long as the wasm instance); under
+//! In WebAssembly that is the Actions runtime, reached through the shim (`host/runtime.rs`:
+//! `fetch`, timers, Auth0's `api`, memory that lives as long as the wasm instance); under
 //! `cargo test` it is the harness's scripted stand-in (`testing.rs`). Capabilities (`Http`,
 //! the token cache) are written once, against this trait.
 
 #[cfg(target_arch = "wasm32")]
-mod runtime;
+pub(crate) mod runtime;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use runtime::RuntimeHost;
 
 use std::future::Future;
 use std::pin::Pin;
 
+use serde_json::Value;
+
 use crate::http::{Request, Response};
+
+/// How capabilities hold the host. In the wasm it is the one runtime, called directly: a
+/// `dyn Host` there would keep every host function (and `fetch` with it) in every Action, used
+/// or not. Natively it is whatever the harness scripted.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type HostRef = RuntimeHost;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type HostRef = std::rc::Rc<dyn Host>;
 
 /// Why a request produced no response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +60,9 @@ pub trait Host {
     fn cache_get(&self, key: &str) -> Option<CacheRecord>;
     /// `api.cache.set(key, value, {ttl})`; the error is Auth0's code (`CacheValueSizeExceeded`…).
     fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String>;
+    /// A synchronous method of Auth0's `api` that answers a value (`redirect.canRedirect`,
+    /// `redirect.encodeToken`…), with JSON arguments; `Err` is the message it threw.
+    fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String>;
     /// Memory that outlives one login: module scope of a warm Actions instance.
     fn remembered(&self, key: &str) -> Option<CacheRecord>;
     fn remember(&self, key: &str, record: CacheRecord);

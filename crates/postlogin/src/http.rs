@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Service;
-use crate::host::Host;
+#[cfg(target_arch = "wasm32")]
+use crate::host::Host; // a trait object's methods need no import; the runtime's do
+use crate::host::HostRef;
 pub use crate::host::TransportFailure;
 use crate::policy::Policy;
 use crate::url::BaseUrl;
@@ -308,14 +310,14 @@ fn retry_after_ms(response: &Response) -> Option<u32> {
 /// The HTTP capability an Action gets through [`crate::Api::http`].
 #[derive(Clone)]
 pub struct Http {
-    host: Rc<dyn Host>,
+    host: HostRef,
     policy: Rc<Policy>,
     /// When the login started, for what is left of the budget.
     started_ms: f64,
 }
 
 impl Http {
-    pub(crate) fn new(host: Rc<dyn Host>, policy: Rc<Policy>) -> Self {
+    pub(crate) fn new(host: HostRef, policy: Rc<Policy>) -> Self {
         let started_ms = host.now_ms();
         Http {
             host,

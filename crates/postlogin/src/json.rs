@@ -1,107 +1,443 @@
-//! JSON text in and out, through the host's `JSON` in WebAssembly and serde_json natively.
+//! JSON text in and out: the event, the backend's answers, the outcome, claim sizes.
 //!
-//! The JavaScript engine already has the fastest JSON parser and printer there is. Handing JSON
-//! to it instead of compiling serde_json's parser, printer and float formatting into every
-//! Action keeps that code (and its error machinery) out of the wasm; `serde_json::Value` stays
-//! the one JSON type an Action sees, on both targets.
+//! A small parser and printer written for size, the same code natively and in WebAssembly, so
+//! `cargo test` exercises exactly what runs in Auth0. serde_json's own parser and printer (with
+//! their error machinery and float algorithms) would each add kilobytes to every Action; what is
+//! left of floats is delegated to the host (`float.rs`: the JavaScript engine in the wasm).
+//! `serde_json::Value` stays the one JSON type an Action sees.
 
-use serde_json::Value;
+mod float;
 
-/// Parses JSON text; `None` when it is not JSON.
+use serde_json::{Map, Number, Value};
+
+/// Nesting deeper than this is refused rather than recursed into (serde_json's limit too).
+const MAX_DEPTH: u32 = 128;
+
+/// Parses JSON text; `None` when it is not JSON (or nests deeper than 128 levels).
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    imp::parse(text)
+    let mut parser = Parser {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    let value = parser.value(0)?;
+    parser.skip_whitespace();
+    (parser.at == parser.bytes.len()).then_some(value)
 }
 
-/// Prints a value as compact JSON text.
+/// Prints a value as compact JSON text, object members in the map's (sorted) order.
 pub(crate) fn to_string(value: &Value) -> String {
-    imp::to_string(value)
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-mod imp {
-    use serde_json::Value;
-
-    pub(super) fn parse(text: &str) -> Option<Value> {
-        serde_json::from_str(text).ok()
-    }
-
-    pub(super) fn to_string(value: &Value) -> String {
-        value.to_string()
-    }
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
 }
 
-#[cfg(target_arch = "wasm32")]
-mod imp {
-    use js_sys::{Array, Object, Reflect, JSON};
-    use serde_json::{Map, Number, Value};
-    use wasm_bindgen::{JsCast, JsValue};
-
-    /// `undefined` is the shim's answer for text that is not JSON (its `JSON.parse` does not
-    /// throw: a throwing import leaks a slot in wasm-bindgen's externref table).
-    pub(super) fn parse(text: &str) -> Option<Value> {
-        let value = JSON::parse(text).ok()?;
-        (!value.is_undefined()).then(|| from_js(&value))
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
     }
 
-    pub(super) fn to_string(value: &Value) -> String {
-        JSON::stringify(&to_js(value))
-            .ok()
-            .and_then(|text| text.as_string())
-            .unwrap_or_default()
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
     }
 
-    /// A JavaScript value as JSON would see it: `undefined`, functions and symbols become null.
-    pub(crate) fn from_js(value: &JsValue) -> Value {
-        if let Some(text) = value.as_string() {
-            Value::String(text)
-        } else if let Some(number) = value.as_f64() {
-            number_value(number)
-        } else if let Some(flag) = value.as_bool() {
-            Value::Bool(flag)
-        } else if let Some(array) = value.dyn_ref::<Array>() {
-            Value::Array(array.iter().map(|item| from_js(&item)).collect())
-        } else if value.is_object() && !value.is_function() {
-            let mut members = Map::new();
-            for key in Object::keys::<JsValue>(value.unchecked_ref()).iter() {
-                if let Some(name) = key.as_string() {
-                    let member = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
-                    members.insert(name, from_js(&member));
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_whitespace();
+        let found = self.peek() == Some(byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+        let found = self.bytes.get(self.at..self.at + word.len()) == Some(word);
+        self.at += word.len();
+        found.then_some(value)
+    }
+
+    fn value(&mut self, depth: u32) -> Option<Value> {
+        self.skip_whitespace();
+        match self.peek()? {
+            b'{' if depth < MAX_DEPTH => {
+                self.at += 1;
+                let mut members = Map::new();
+                if self.eat(b'}') {
+                    return Some(Value::Object(members));
+                }
+                loop {
+                    self.skip_whitespace();
+                    if self.peek() != Some(b'"') {
+                        return None;
+                    }
+                    let name = self.string()?;
+                    if !self.eat(b':') {
+                        return None;
+                    }
+                    // A repeated name keeps its last value, as JSON.parse does.
+                    members.insert(name, self.value(depth + 1)?);
+                    if self.eat(b'}') {
+                        return Some(Value::Object(members));
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
                 }
             }
-            Value::Object(members)
-        } else {
-            Value::Null
-        }
-    }
-
-    /// Integers stay integers (JSON has no other kind of number in JavaScript's eyes).
-    fn number_value(number: f64) -> Value {
-        const SAFE: f64 = 9_007_199_254_740_991.0;
-        if number.fract() == 0.0 && number.abs() <= SAFE {
-            Value::Number(Number::from(number as i64))
-        } else {
-            Number::from_f64(number).map_or(Value::Null, Value::Number)
-        }
-    }
-
-    pub(crate) fn to_js(value: &Value) -> JsValue {
-        match value {
-            Value::Null => JsValue::NULL,
-            Value::Bool(flag) => JsValue::from_bool(*flag),
-            Value::Number(number) => JsValue::from_f64(number.as_f64().unwrap_or(f64::NAN)),
-            Value::String(text) => JsValue::from_str(text),
-            Value::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
-            Value::Object(members) => {
-                let object = Object::new();
-                for (name, member) in members {
-                    // Setting a property on a fresh plain object cannot fail.
-                    let _ = Reflect::set(&object, &JsValue::from_str(name), &to_js(member));
+            b'[' if depth < MAX_DEPTH => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if self.eat(b']') {
+                    return Some(Value::Array(items));
                 }
-                object.into()
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    if self.eat(b']') {
+                        return Some(Value::Array(items));
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
             }
+            b'"' => self.string().map(Value::String),
+            b't' => self.literal(b"true", Value::Bool(true)),
+            b'f' => self.literal(b"false", Value::Bool(false)),
+            b'n' => self.literal(b"null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// At the opening quote; returns the unescaped text.
+    fn string(&mut self) -> Option<String> {
+        self.at += 1;
+        let mut out = String::new();
+        let mut run = self.at; // start of the bytes not yet copied
+        loop {
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    out.push_str(self.text(run)?);
+                    self.at += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.text(run)?);
+                    self.at += 1;
+                    let escaped = match *self.bytes.get(self.at)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    };
+                    out.push(escaped);
+                    self.at += 1;
+                    run = self.at;
+                }
+                0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// The input is a `&str` and runs split only at ASCII bytes, so this never fails on input
+    /// that came from a `&str`; it is an `Option` so a bug cannot become a panic.
+    fn text(&self, run: usize) -> Option<&str> {
+        std::str::from_utf8(&self.bytes[run..self.at]).ok()
+    }
+
+    /// At the `u` of `\uXXXX`; leaves `at` on the last hex digit. A lone surrogate (which
+    /// `JSON.stringify` can emit) becomes U+FFFD rather than an error.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let first = self.hex4()?;
+        if (0xD800..0xDC00).contains(&first)
+            && self.bytes.get(self.at + 1..self.at + 3) == Some(b"\\u")
+        {
+            let resume = self.at;
+            self.at += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                return char::from_u32(code);
+            }
+            self.at = resume;
+        }
+        Some(char::from_u32(first).unwrap_or('\u{FFFD}'))
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut code = 0;
+        for _ in 0..4 {
+            self.at += 1;
+            let digit = (*self.bytes.get(self.at)? as char).to_digit(16)?;
+            code = code * 16 + digit;
+        }
+        Some(code)
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        self.at += usize::from(negative);
+        let integer_start = self.at;
+        self.digits();
+        let integer_digits = self.at - integer_start;
+        if integer_digits == 0 || (integer_digits > 1 && self.bytes[integer_start] == b'0') {
+            return None;
+        }
+        let mut integral = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+            integral = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+            integral = false;
+        }
+        if integral {
+            let magnitude = self.bytes[integer_start..self.at]
+                .iter()
+                .try_fold(0u64, |n, digit| {
+                    n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+                });
+            match magnitude {
+                Some(n) if !negative => return Some(Value::Number(n.into())),
+                Some(n) if n <= 1 << 63 => {
+                    return Some(Value::Number((0i64.wrapping_sub_unsigned(n)).into()))
+                }
+                _ => {} // beyond 64 bits: a float, as JSON.parse reads it
+            }
+        }
+        let text = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
+        Number::from_f64(float::parse(text)).map(Value::Number)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        self.at - start
+    }
+}
+
+pub(crate) fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => write_number(out, number),
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (index, (name, member)) in members.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_string(out, name);
+                out.push(':');
+                write_value(out, member);
+            }
+            out.push('}');
         }
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-pub(crate) use imp::{from_js, to_js};
+fn write_number(out: &mut String, number: &Number) {
+    if let Some(n) = number.as_u64() {
+        write_integer(out, n);
+    } else if let Some(n) = number.as_i64() {
+        out.push('-');
+        write_integer(out, n.unsigned_abs());
+    } else {
+        out.push_str(&float::print(number.as_f64().unwrap_or_default()));
+    }
+}
+
+/// Digits by hand: `u64`'s `Display` brings core::fmt's integer machinery along.
+fn write_integer(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// Escapes what JSON requires (quote, backslash, control characters), as JSON.stringify does.
+pub(crate) fn write_string(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut run = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[run..at]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 15)]));
+        } else {
+            out.push_str(escape);
+        }
+        run = at + 1;
+    }
+    out.push_str(&text[run..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_what_serde_json_parses_to_the_same_value() {
+        let texts = [
+            r#"{"user":{"user_id":"auth0|1","email_verified":true,"logins":42,"roles":["a","b"]}}"#,
+            r#" [ 1 , -2 , 0 , -0 , 3.5 , -1e3 , 2E-2 , 1e400000 ] "#,
+            r#"{"big":18446744073709551615,"neg":-9223372036854775808,"huge":18446744073709551616}"#,
+            r#""esc\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00""#,
+            r#"{"a":1,"a":2}"#,
+            "null",
+            "true",
+            r#"{"nested":{"deeper":[{},[],"",{"x":null}]}}"#,
+            "\"h\u{e9}llo \u{1f600}\"",
+        ];
+        for text in texts {
+            let expected: Option<Value> = serde_json::from_str(text).ok();
+            assert_eq!(parse(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_json() {
+        for text in [
+            "",
+            " ",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "+1",
+            "\"unterminated",
+            "\"ctl\u{1}\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "tru",
+            "nul",
+            "[1 2]",
+            "{\"a\" 1}",
+            "1 2",
+            "<html>",
+            "NaN",
+            "Infinity",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_lone_surrogate_becomes_the_replacement_character() {
+        assert_eq!(parse(r#""a\ud800b""#), Some(json!("a\u{fffd}b")));
+        assert_eq!(
+            parse(r#""\udc00\ud800\u0041""#),
+            Some(json!("\u{fffd}\u{fffd}A"))
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(128) + &"]".repeat(128);
+        assert!(parse(&deep).is_some());
+        let too_deep = "[".repeat(129) + &"]".repeat(129);
+        assert_eq!(parse(&too_deep), None);
+        let absurd = "[".repeat(100_000);
+        assert_eq!(parse(&absurd), None);
+    }
+
+    #[test]
+    fn prints_what_serde_json_prints() {
+        let values = [
+            json!({"b": [1, -2, 0, u64::MAX, i64::MIN], "a": {"x": null, "y": true, "z": false}}),
+            json!(
+                "quote \" backslash \\ newline \n tab \t ctl \u{1} \u{1f} del \u{7f} é 😀 \u{2028}"
+            ),
+            json!([]),
+            json!({}),
+            json!(""),
+        ];
+        for value in values {
+            assert_eq!(to_string(&value), serde_json::to_string(&value).unwrap());
+            assert_eq!(parse(&to_string(&value)), Some(value));
+        }
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        for number in [
+            0.5,
+            -1.25,
+            1e21,
+            1.5e-7,
+            123456.789,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ] {
+            let value = json!(number);
+            let text = to_string(&value);
+            assert_eq!(parse(&text), Some(value), "{text}");
+        }
+    }
+}

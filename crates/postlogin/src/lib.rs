@@ -39,11 +39,16 @@ mod export;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
-pub use api::{AccessApi, Api, Command, TokenApi};
+pub use api::{
+    AccessApi, AccessTokenApi, Api, AuthenticationApi, Command, Factor, IdTokenApi, MultifactorApi,
+    PhoneMethod, RedirectApi, TransactionApi, UserApi,
+};
 pub use error::{Error, Service};
 pub use event::{
-    Authentication, AuthenticationMethod, Authorization, Client, Connection, Event, Identity,
-    Organization, Request as EventRequest, ResourceServer, Stats, Tenant, Transaction, User,
+    Authentication, AuthenticationMethod, Authorization, Client, Connection, CustomDomain, Device,
+    EnrolledFactor, Event, GeoIp, Identity, Organization, Prompt, RefreshToken,
+    RefreshTokenResourceServer, Request as EventRequest, ResourceServer, RiskAssessment,
+    SecurityContext, Session, SessionClient, Stats, Tenant, Transaction, User,
 };
 pub use host::CacheRecord;
 pub use http::{Http, Method, Request, Response};
@@ -59,9 +64,7 @@ pub use url::BaseUrl;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(target_arch = "wasm32")]
-    pub use crate::export::execute;
+    pub use crate::export::{start, start_without_event};
     #[cfg(target_arch = "wasm32")]
     pub use wasm_bindgen;
-    #[cfg(target_arch = "wasm32")]
-    pub use wasm_bindgen_futures;
 }

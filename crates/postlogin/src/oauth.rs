@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::api::Api;
 use crate::host::CacheRecord;
+#[cfg(target_arch = "wasm32")]
+use crate::host::Host; // a trait object's methods need no import; the runtime's do
 use crate::http::{Http, Request};
 use crate::url::BaseUrl;
 use crate::Error;

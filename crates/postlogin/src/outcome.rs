@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::api::Command;
+use crate::json;
 use crate::secrets::Secrets;
 use crate::Error;
 
@@ -43,7 +44,7 @@ impl Outcome {
 }
 
 impl Outcome {
-    /// The outcome as the shim reads it: `{"commands": [{"op", "args"}], "failure": …}`.
+    /// The outcome as the shim reads it: `{"commands": [{"api", "args"}], "failure": …}`.
     pub fn to_value(&self) -> Value {
         let commands = self.commands.iter().map(Command::to_call).collect();
         let mut outcome = Map::new();
@@ -55,6 +56,41 @@ impl Outcome {
         let logs = self.logs.iter().cloned().map(Value::String).collect();
         outcome.insert("logs".into(), Value::Array(logs));
         Value::Object(outcome)
+    }
+
+    /// [`Outcome::to_value`] as JSON text (what the wasm hands the shim), written directly:
+    /// building the map first would put a sorted map's code into Actions that never use one.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"commands\":[");
+        for (index, command) in self.commands.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"api\":");
+            json::write_string(&mut out, command.api);
+            out.push_str(",\"args\":[");
+            for (index, arg) in command.args.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                json::write_value(&mut out, arg);
+            }
+            out.push_str("]}");
+        }
+        out.push_str("],\"failure\":");
+        match &self.failure {
+            Some(failure) => json::write_string(&mut out, failure),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"logs\":[");
+        for (index, line) in self.logs.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            json::write_string(&mut out, line);
+        }
+        out.push_str("]}");
+        out
     }
 }
 
@@ -97,10 +133,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_json_text_is_the_value_printed() {
+        let secrets = Secrets::default();
+        let commands = vec![
+            Command::new(
+                "accessToken.setCustomClaim",
+                vec![
+                    "https://x/\"q\"".into(),
+                    serde_json::json!({"a": [1, null]}),
+                ],
+            ),
+            Command::new("access.deny", vec!["no\nway".into()]),
+        ];
+        let logs = vec!["line \u{1}".to_owned()];
+        for outcome in [
+            Outcome::new(Ok(()), commands.clone(), logs.clone(), &secrets),
+            Outcome::new(Err(&Error::action("bad")), commands, logs, &secrets),
+            Outcome::new(Ok(()), Vec::new(), Vec::new(), &secrets),
+        ] {
+            let text = outcome.to_json();
+            assert_eq!(json::parse(&text), Some(outcome.to_value()), "{text}");
+        }
+    }
+
+    #[test]
     fn failures_drop_commands_and_scrub_secrets() {
         let secrets: Secrets = [("client_secret", "CS-1234567")].into_iter().collect();
         let err = Error::action("bad CS-1234567 here");
-        let commands = vec![Command::Deny("x".into())];
+        let commands = vec![Command::new("access.deny", vec!["x".into()])];
         let logs = vec!["saw CS-1234567".to_owned()];
         let outcome = Outcome::new(Err(&err), commands.clone(), logs.clone(), &secrets);
         assert_eq!(outcome.commands, []);

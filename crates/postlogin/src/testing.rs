@@ -14,9 +14,15 @@
 //!     .route(Method::Get, "https://api.example/ping", |_| Response::new(204, ""))
 //!     .run(json!({"user": {"user_id": "auth0|1"}}), action);
 //! assert!(run.result.is_ok());
-//! assert_eq!(run.commands, [Command::SetIdTokenClaim("https://example.com/ping".into(), json!(204))]);
+//! assert_eq!(
+//!     run.commands,
+//!     [Command::new("idToken.setCustomClaim", vec![json!("https://example.com/ping"), json!(204)])]
+//! );
 //! assert_eq!(run.requests.len(), 1);
 //! ```
+
+mod api_calls;
+pub mod jwt;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -74,6 +80,7 @@ impl Default for Harness {
                 cache: RefCell::default(),
                 memory: RefCell::default(),
                 cache_writes: Cell::new(true),
+                event: RefCell::default(),
             }),
         }
     }
@@ -177,7 +184,9 @@ impl Harness {
         self.host.requests.borrow_mut().clear();
         let (result, commands, logs) = match Event::from_json(event) {
             Ok(event) => {
-                let mut api = Api::new(self.host.clone(), self.policy.clone(), &event);
+                // What `api.redirect.validateToken` and friends read (the request, the user).
+                self.host.event.replace(Some(event.clone()));
+                let mut api = Api::new(self.host.clone(), self.policy.clone(), event.audience());
                 let result = block_on(action(&event, &mut api));
                 let (commands, logs) = api.into_parts();
                 (result, commands, logs)
@@ -192,6 +201,25 @@ impl Harness {
             secrets: self.secrets.clone(),
         }
     }
+}
+
+/// The event `on_continue_post_login` gets when the user comes back from a redirect to
+/// `/continue` with `query` (the `state` Auth0 gave the site, and whatever the site sends back):
+/// the login's `event` with its `request` rebuilt, as Auth0 rebuilds it after every redirect.
+pub fn continue_event(event: &Value, query: Value) -> Value {
+    let mut event = event.clone();
+    if let Value::Object(fields) = &mut event {
+        let request = fields
+            .entry("request")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if !request.is_object() {
+            *request = Value::Object(serde_json::Map::new());
+        }
+        request["method"] = "GET".into();
+        request["query"] = query;
+        request["body"] = Value::Object(serde_json::Map::new());
+    }
+    event
 }
 
 /// What one login did.
@@ -220,20 +248,63 @@ impl Run {
         )
     }
 
-    /// The value set for claim `name` on the access token, if any.
-    pub fn access_token_claim(&self, name: &str) -> Option<&Value> {
-        self.commands.iter().find_map(|command| match command {
-            Command::SetAccessTokenClaim(n, value) if n == name => Some(value),
-            _ => None,
-        })
+    /// The arguments of every command to `api` (a path such as `user.setUserMetadata`), in
+    /// order.
+    pub fn calls<'a>(&'a self, api: &'a str) -> impl Iterator<Item = &'a [Value]> + 'a {
+        self.commands
+            .iter()
+            .filter(move |command| command.api == api)
+            .map(|command| command.args.as_slice())
     }
 
-    /// The value set for claim `name` on the ID token, if any.
+    /// The value set for claim `name` on the access token, if any (the last one set).
+    pub fn access_token_claim(&self, name: &str) -> Option<&Value> {
+        self.keyed("accessToken.setCustomClaim", name)
+    }
+
+    /// The value set for claim `name` on the ID token, if any (the last one set).
     pub fn id_token_claim(&self, name: &str) -> Option<&Value> {
-        self.commands.iter().find_map(|command| match command {
-            Command::SetIdTokenClaim(n, value) if n == name => Some(value),
-            _ => None,
-        })
+        self.keyed("idToken.setCustomClaim", name)
+    }
+
+    /// The value `user_metadata.key` is set to (`Null`: removed), if the Action set it.
+    pub fn user_metadata(&self, key: &str) -> Option<&Value> {
+        self.keyed("user.setUserMetadata", key)
+    }
+
+    /// The value `app_metadata.key` is set to (`Null`: removed), if the Action set it.
+    pub fn app_metadata(&self, key: &str) -> Option<&Value> {
+        self.keyed("user.setAppMetadata", key)
+    }
+
+    /// The reason of the Action's own `api.access.deny`, if it called it (the first one: Auth0
+    /// keeps that). A failing Action is [`Run::failure`] instead.
+    pub fn denial(&self) -> Option<&str> {
+        self.calls("access.deny").next()?.first()?.as_str()
+    }
+
+    /// Where `api.redirect.sendUserTo` sends the user: the URL and its query parameters.
+    pub fn redirect(&self) -> Option<(&str, Vec<(&str, &str)>)> {
+        let args = self.calls("redirect.sendUserTo").last()?;
+        let query = args
+            .get(1)
+            .and_then(|options| options.get("query")?.as_object())
+            .map(|query| {
+                query
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some((args.first()?.as_str()?, query))
+    }
+
+    /// The second argument of the last `api` command whose first argument is `key`.
+    fn keyed<'a>(&'a self, api: &'a str, key: &str) -> Option<&'a Value> {
+        self.calls(api)
+            .filter(|args| args.first().and_then(Value::as_str) == Some(key))
+            .last()?
+            .get(1)
     }
 
     /// The failure message the login would be denied with (under the default policy).
@@ -249,6 +320,8 @@ struct ScriptedHost {
     cache: RefCell<BTreeMap<String, CacheRecord>>,
     memory: RefCell<BTreeMap<String, CacheRecord>>,
     cache_writes: Cell<bool>,
+    /// The login being run, for the `api` calls that answer from it.
+    event: RefCell<Option<Event>>,
 }
 
 impl Host for ScriptedHost {
@@ -330,6 +403,12 @@ impl Host for ScriptedHost {
             },
         );
         Ok(())
+    }
+
+    fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
+        let event = self.event.borrow();
+        let event = event.as_ref().expect("api calls happen during a run");
+        api_calls::call(event, self.now.get(), api, args)
     }
 
     fn remembered(&self, key: &str) -> Option<CacheRecord> {

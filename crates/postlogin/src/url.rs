@@ -70,6 +70,26 @@ impl BaseUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is plain `http://` to a host other than loopback (`localhost`, `127.x.y.z`,
+    /// `[::1]`): a clear-text hop that anyone on the way can read and rewrite.
+    pub(crate) fn is_plain_http_beyond_loopback(&self) -> bool {
+        let Some((scheme, rest)) = split_scheme(&self.0) else {
+            return false;
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.find(']') {
+            Some(end) if authority.starts_with('[') => &authority[..=end],
+            _ => authority.split(':').next().unwrap_or_default(),
+        };
+        let octets: Vec<&str> = host.split('.').collect();
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host == "[::1]"
+            || (octets.len() == 4
+                && octets[0] == "127"
+                && octets.iter().all(|octet| octet.parse::<u8>().is_ok()));
+        scheme.eq_ignore_ascii_case("http") && !loopback
+    }
 }
 
 impl fmt::Debug for BaseUrl {
@@ -149,6 +169,22 @@ mod tests {
             BaseUrl::parse("httpx://a"),
             Err("it must start with https:// or http://")
         );
+    }
+
+    #[test]
+    fn plain_http_is_insecure_beyond_loopback() {
+        for (url, insecure) in [
+            ("https://form.example", false),
+            ("http://localhost:3000/form", false),
+            ("http://127.0.0.1:8080", false),
+            ("http://[::1]:80/x", false),
+            ("HTTP://form.example", true),
+            ("http://127.0.0.1.evil.example", true),
+            ("http://[::2]", true),
+        ] {
+            let url = BaseUrl::parse(url).unwrap();
+            assert_eq!(url.is_plain_http_beyond_loopback(), insecure, "{url:?}");
+        }
     }
 
     #[test]

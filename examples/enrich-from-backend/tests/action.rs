@@ -74,8 +74,11 @@ fn sets_the_backend_answer_on_both_tokens() {
     assert_eq!(
         run.commands,
         [
-            Command::SetAccessTokenClaim(CLAIM.into(), answer.clone()),
-            Command::SetIdTokenClaim(CLAIM.into(), answer),
+            Command::new(
+                "accessToken.setCustomClaim",
+                vec![CLAIM.into(), answer.clone()]
+            ),
+            Command::new("idToken.setCustomClaim", vec![CLAIM.into(), answer]),
         ]
     );
 

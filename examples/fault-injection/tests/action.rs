@@ -15,7 +15,10 @@ fn without_a_fault_it_sets_its_claim() {
     assert!(run.result.is_ok());
     assert_eq!(
         run.commands,
-        [Command::SetAccessTokenClaim(CLAIM.into(), json!("none"))]
+        [Command::new(
+            "accessToken.setCustomClaim",
+            vec![CLAIM.into(), json!("none")]
+        )]
     );
 }
 

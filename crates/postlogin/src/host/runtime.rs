@@ -1,68 +1,103 @@
-//! The Auth0 Actions runtime as the host: the global `fetch` (through gloo-net), `Date.now`,
-//! `setTimeout`, Auth0's `api.cache`, and memory that lives as long as the wasm instance.
+//! The Auth0 Actions runtime as the host, reached through the shim (`action-shim/template.js`).
+//!
+//! Synchronous things are imports: Auth0's `api` methods that answer a value (`api.cache.get`,
+//! `api.redirect.encodeToken`…) go through one generic import, `host.call`. Waiting (`fetch`,
+//! timers) is not an import: the Action's future parks a request in the executor's outbox
+//! (`export.rs`), the shim performs it and resumes the wasm with the answer. So the wasm holds
+//! no JavaScript objects, and needs no promise machinery of its own.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use gloo_net::http::{Method as FetchMethod, RequestBuilder};
-use js_sys::{Date, Function, Object, Promise, Reflect};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestRedirect};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use super::{CacheRecord, Host, SendFuture, SleepFuture, TransportFailure};
-use crate::http::{Method, Request, Response};
+use crate::http::{Request, Response};
+use crate::json;
 
 #[wasm_bindgen]
 extern "C" {
-    /// Auth0's `api.cache`.
-    pub type ActionCache;
-    #[wasm_bindgen(method, catch)]
-    fn get(this: &ActionCache, key: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn set(
-        this: &ActionCache,
-        key: &str,
-        value: &str,
-        options: &Object,
-    ) -> Result<JsValue, JsValue>;
-
-    /// What `api.cache.get` answers in production (a bare string in some community harnesses).
-    pub type CacheEntry;
-    #[wasm_bindgen(method, getter)]
-    fn value(this: &CacheEntry) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn expires_at(this: &CacheEntry) -> JsValue;
-
-    /// What `api.cache.set` answers: `{type: "success"}` or `{type: "error", code}`.
-    pub type CacheWrite;
-    #[wasm_bindgen(method, getter, js_name = type)]
-    fn kind(this: &CacheWrite) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn code(this: &CacheWrite) -> JsValue;
-
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    /// The shim's `host.call(path, argsJson)`: calls Auth0's `api` for the login being run,
+    /// answers `{"v": result}` or `{"e": message}`.
+    #[wasm_bindgen(js_namespace = host, js_name = call)]
+    fn host_call(api: &str, args: &str) -> String;
 }
 
 thread_local! {
     /// Module scope of the wasm instance: survives between logins on a warm Actions instance.
     /// A handful of entries: a Vec, where a map would add kilobytes of wasm.
     static MEMORY: RefCell<Vec<(String, CacheRecord)>> = const { RefCell::new(Vec::new()) };
+    /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
+    /// runs, only between calls.
+    static NOW: Cell<f64> = const { Cell::new(0.0) };
+    /// Requests parked during the current poll, for the shim: `(id, description)`.
+    static OUTBOX: RefCell<Vec<(u32, Value)>> = const { RefCell::new(Vec::new()) };
+    /// Answers the shim delivered and no future has taken yet.
+    static ANSWERS: RefCell<Vec<(u32, Answer)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_REQUEST: Cell<u32> = const { Cell::new(0) };
 }
 
-pub(crate) struct RuntimeHost {
-    cache: Option<ActionCache>,
+pub(crate) fn set_now(now_ms: f64) {
+    NOW.set(now_ms);
 }
 
-impl RuntimeHost {
-    /// `cache` is Auth0's `api.cache` (anything else: no cache, and no error).
-    pub(crate) fn new(cache: JsValue) -> Self {
-        RuntimeHost {
-            cache: cache.is_object().then(|| cache.unchecked_into()),
-        }
+/// The requests parked since the last call, in order.
+pub(crate) fn take_outbox() -> Vec<(u32, Value)> {
+    OUTBOX.take()
+}
+
+/// What the shim answered to a parked request: its metadata as JSON text (parsed by whoever
+/// parked the request: a timer's needs no parser) and, for `fetch`, the body.
+pub(crate) struct Answer {
+    meta: String,
+    body: String,
+}
+
+pub(crate) fn deliver(id: u32, meta: String, body: String) {
+    ANSWERS.with_borrow_mut(|answers| answers.push((id, Answer { meta, body })));
+}
+
+/// A request parked for the shim; ready once the shim has answered it.
+struct Parked {
+    id: u32,
+}
+
+impl Parked {
+    fn new(description: Value) -> Self {
+        let id = NEXT_REQUEST.get();
+        NEXT_REQUEST.set(id.wrapping_add(1));
+        OUTBOX.with_borrow_mut(|outbox| outbox.push((id, description)));
+        Parked { id }
     }
 }
+
+impl Future for Parked {
+    type Output = Answer;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Answer> {
+        let id = self.id;
+        ANSWERS.with_borrow_mut(|answers| {
+            match answers.iter().position(|(answered, _)| *answered == id) {
+                Some(index) => Poll::Ready(answers.swap_remove(index).1),
+                None => Poll::Pending,
+            }
+        })
+    }
+}
+
+fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut map = Map::new();
+    for (name, value) in members {
+        map.insert(name.into(), value);
+    }
+    Value::Object(map)
+}
+
+#[derive(Clone)]
+pub(crate) struct RuntimeHost;
 
 impl Host for RuntimeHost {
     fn send<'a>(
@@ -71,57 +106,110 @@ impl Host for RuntimeHost {
         timeout_ms: u32,
         max_bytes: usize,
     ) -> SendFuture<'a> {
-        Box::pin(send(request, timeout_ms, max_bytes))
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| Value::Array(vec![name.as_str().into(), value.as_str().into()]))
+            .collect();
+        let parked = Parked::new(object([
+            ("k", "fetch".into()),
+            ("url", request.url().into()),
+            ("method", request.method().as_str().into()),
+            ("headers", Value::Array(headers)),
+            ("body", request.body().map_or(Value::Null, Value::from)),
+            ("timeout", timeout_ms.into()),
+            ("max", max_bytes.into()),
+        ]));
+        Box::pin(async move {
+            let Answer { meta, body } = parked.await;
+            let meta = json::parse(&meta).unwrap_or(Value::Null);
+            // `{"s": status, "h": [[name, value]…]}`, or `{"f": "timeout" | "large" | …}`.
+            match meta.get("f").and_then(Value::as_str) {
+                Some("timeout") => return Err(TransportFailure::Timeout),
+                Some("large") => return Err(TransportFailure::TooLarge),
+                Some(_) => return Err(TransportFailure::Network),
+                None => {}
+            }
+            let status = meta.get("s").and_then(Value::as_u64).unwrap_or(0);
+            let headers = match meta.get("h") {
+                Some(Value::Array(pairs)) => pairs
+                    .iter()
+                    .filter_map(|pair| {
+                        Some((
+                            pair.get(0)?.as_str()?.to_owned(),
+                            pair.get(1)?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // The shim refuses a body over `max` before reading it; this is the second check.
+            if body.len() > max_bytes {
+                return Err(TransportFailure::TooLarge);
+            }
+            Ok(Response::new(status as u16, body).with_headers(headers))
+        })
     }
 
     fn now_ms(&self) -> f64 {
-        Date::now()
+        NOW.get()
     }
 
     fn sleep(&self, ms: u32) -> SleepFuture {
-        let promise = Promise::new(&mut |resolve, _| {
-            set_timeout(&resolve, ms);
-        });
+        let parked = Parked::new(object([("k", "sleep".into()), ("ms", ms.into())]));
         Box::pin(async move {
-            let _ = JsFuture::from(promise).await;
+            parked.await;
         })
     }
 
     fn cache_get(&self, key: &str) -> Option<CacheRecord> {
-        let entry = self.cache.as_ref()?.get(key).ok()?;
-        if let Some(value) = entry.as_string() {
-            return Some(CacheRecord {
+        match self.call("cache.get", vec![key.into()]).ok()? {
+            // A bare string is what some community harnesses answer.
+            Value::String(value) => Some(CacheRecord {
                 value,
                 expires_at: f64::INFINITY,
-            });
+            }),
+            entry => Some(CacheRecord {
+                value: entry.get("value")?.as_str()?.to_owned(),
+                expires_at: entry
+                    .get("expires_at")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::INFINITY),
+            }),
         }
-        let entry: &CacheEntry = entry.is_object().then(|| entry.unchecked_ref())?;
-        Some(CacheRecord {
-            value: entry.value().as_string()?,
-            expires_at: entry.expires_at().as_f64().unwrap_or(f64::INFINITY),
-        })
     }
 
     fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String> {
-        let cache = self.cache.as_ref().ok_or("NoCache")?;
-        let options = Object::new();
-        let _ = Reflect::set(&options, &"ttl".into(), &ttl_ms.into());
-        let written = cache
-            .set(key, value, &options)
+        let options = object([("ttl", ttl_ms.into())]);
+        let written = self
+            .call("cache.set", vec![key.into(), value.into(), options])
             .map_err(|_| "Threw".to_owned())?;
-        let written: &CacheWrite = written.unchecked_ref();
-        match written.kind().as_string().as_deref() {
+        match written.get("type").and_then(Value::as_str) {
             Some("success") => Ok(()),
             _ => Err(written
-                .code()
-                .as_string()
-                .unwrap_or_else(|| "Unknown".into())),
+                .get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("Unknown")
+                .to_owned()),
+        }
+    }
+
+    fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
+        let answer = json::parse(&host_call(api, &json::to_string(&Value::Array(args))));
+        match answer {
+            Some(Value::Object(mut answer)) => match answer.remove("v") {
+                Some(value) => Ok(value),
+                None => Err(answer
+                    .remove("e")
+                    .and_then(|e| e.as_str().map(str::to_owned))
+                    .unwrap_or_default()),
+            },
+            _ => Err(String::new()),
         }
     }
 
     fn remembered(&self, key: &str) -> Option<CacheRecord> {
-        MEMORY.with(|memory| {
-            let memory = memory.borrow();
+        MEMORY.with_borrow(|memory| {
             memory
                 .iter()
                 .find(|(k, _)| k == key)
@@ -130,73 +218,9 @@ impl Host for RuntimeHost {
     }
 
     fn remember(&self, key: &str, record: CacheRecord) {
-        MEMORY.with(|memory| {
-            let mut memory = memory.borrow_mut();
+        MEMORY.with_borrow_mut(|memory| {
             memory.retain(|(k, _)| k != key);
             memory.push((key.to_owned(), record));
         });
-    }
-}
-
-async fn send(
-    request: &Request,
-    timeout_ms: u32,
-    max_bytes: usize,
-) -> Result<Response, TransportFailure> {
-    // One signal covers connecting, the headers and reading the body.
-    let signal = AbortSignal::timeout_with_u32(timeout_ms);
-    let failure = || {
-        if signal.aborted() {
-            TransportFailure::Timeout
-        } else {
-            TransportFailure::Network
-        }
-    };
-    let mut builder = RequestBuilder::new(request.url())
-        .method(fetch_method(request.method()))
-        .abort_signal(Some(&signal))
-        // A redirect would carry the bearer token to wherever it points: it is an answer to
-        // report, not to follow.
-        .redirect(RequestRedirect::Manual);
-    for (name, value) in request.headers() {
-        builder = builder.header(name, value);
-    }
-    let fetch_request = match request.body() {
-        Some(body) => builder.body(body),
-        None => builder.build(),
-    }
-    .map_err(|_| TransportFailure::Network)?;
-    let answer = fetch_request.send().await.map_err(|_| failure())?;
-    let status = answer.status();
-    let headers: Vec<(String, String)> = answer.headers().entries().collect();
-    // Wasm memory never shrinks: an oversized body is refused before it is copied in, by its
-    // declared length and then by its actual one.
-    let declared = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > max_bytes) {
-        return Err(TransportFailure::TooLarge);
-    }
-    let text = web_sys::Response::from(answer)
-        .text()
-        .map_err(|_| TransportFailure::Network)?;
-    let text: js_sys::JsString = JsFuture::from(text)
-        .await
-        .map_err(|_| failure())?
-        .unchecked_into();
-    if text.length() as usize > max_bytes {
-        return Err(TransportFailure::TooLarge);
-    }
-    Ok(Response::new(status, String::from(text)).with_headers(headers))
-}
-
-fn fetch_method(method: Method) -> FetchMethod {
-    match method {
-        Method::Get => FetchMethod::GET,
-        Method::Post => FetchMethod::POST,
-        Method::Put => FetchMethod::PUT,
-        Method::Patch => FetchMethod::PATCH,
-        Method::Delete => FetchMethod::DELETE,
     }
 }

@@ -1,0 +1,214 @@
+//! The post-login `api`, as an ordered list of commands.
+//!
+//! An Action never touches Auth0's `api` object directly: it records what it wants done, and the
+//! shim applies the commands in order once the Action has succeeded (or applies the failure policy
+//! instead). That keeps the Action a pure function of the event and its capabilities' answers,
+//! testable natively, and all-or-nothing: a failing Action leaves no half-applied claims.
+//!
+//! One module per area of Auth0's `api` (`api.accessToken`, `api.redirect`, …). A command is a
+//! generic call, the method's path on Auth0's `api` and its arguments, rather than a variant of
+//! one big enum: the shim applies any whitelisted path the same way, and only the methods an
+//! Action calls are compiled into its wasm.
+
+mod access;
+mod authentication;
+mod multifactor;
+mod redirect;
+mod token;
+mod transaction;
+mod user;
+
+use std::fmt;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+
+use crate::host::HostRef;
+use crate::http::Http;
+use crate::policy::Policy;
+use crate::Error;
+
+pub use access::AccessApi;
+pub use authentication::{AuthenticationApi, Factor, PhoneMethod};
+pub use multifactor::MultifactorApi;
+pub use redirect::RedirectApi;
+pub use token::{AccessTokenApi, IdTokenApi};
+pub use transaction::TransactionApi;
+pub use user::UserApi;
+
+/// One call to make on Auth0's `api`: `api` is the method's path as Auth0 names it
+/// (`accessToken.setCustomClaim`), `args` its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub api: &'static str,
+    pub args: Vec<Value>,
+}
+
+impl Command {
+    pub fn new(api: &'static str, args: Vec<Value>) -> Self {
+        Command { api, args }
+    }
+
+    /// `{"api": "accessToken.setCustomClaim", "args": [name, value]}`: all the shim needs to
+    /// apply the command, in the shape the runtime emulator records calls in.
+    pub fn to_call(&self) -> Value {
+        let mut call = Map::new();
+        call.insert("api".into(), self.api.into());
+        call.insert("args".into(), Value::Array(self.args.clone()));
+        Value::Object(call)
+    }
+}
+
+/// What an Action can do and use during one login.
+pub struct Api {
+    commands: Vec<Command>,
+    logs: Vec<String>,
+    http: Http,
+    host: HostRef,
+    /// The requested audience, for Auth0's rules on access-token claims.
+    audience: Option<String>,
+    /// Bytes of each custom claim (name + JSON value): (access token?, name, bytes). A few
+    /// entries at most: a Vec, where a map would add kilobytes of wasm.
+    claim_sizes: Vec<(bool, String, usize)>,
+}
+
+impl Api {
+    /// `audience` is the login's requested audience (`event.resource_server.identifier`).
+    pub(crate) fn new(host: HostRef, policy: Rc<Policy>, audience: Option<String>) -> Self {
+        Api {
+            commands: Vec::new(),
+            logs: Vec::new(),
+            http: Http::new(host.clone(), policy),
+            host,
+            audience,
+            claim_sizes: Vec::new(),
+        }
+    }
+
+    /// Outgoing HTTP (the runtime's `fetch` in WebAssembly, scripted routes in tests).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    pub(crate) fn host(&self) -> &HostRef {
+        &self.host
+    }
+
+    /// `api.accessToken`: claims and scopes of the access token.
+    pub fn access_token(&mut self) -> AccessTokenApi<'_> {
+        AccessTokenApi { api: self }
+    }
+
+    /// `api.idToken`: claims of the ID token.
+    pub fn id_token(&mut self) -> IdTokenApi<'_> {
+        IdTokenApi { api: self }
+    }
+
+    /// `api.access`: denying the login.
+    pub fn access(&mut self) -> AccessApi<'_> {
+        AccessApi { api: self }
+    }
+
+    /// `api.user`: app and user metadata.
+    pub fn user(&mut self) -> UserApi<'_> {
+        UserApi { api: self }
+    }
+
+    /// `api.multifactor`: requiring MFA by provider.
+    pub fn multifactor(&mut self) -> MultifactorApi<'_> {
+        MultifactorApi { api: self }
+    }
+
+    /// `api.authentication`: challenging and enrolling specific MFA factors.
+    pub fn authentication(&mut self) -> AuthenticationApi<'_> {
+        AuthenticationApi { api: self }
+    }
+
+    /// `api.transaction`: metadata carried through the rest of this login's flow.
+    pub fn transaction(&mut self) -> TransactionApi<'_> {
+        TransactionApi { api: self }
+    }
+
+    /// `api.redirect`: sending the user elsewhere and back (`onContinuePostLogin`).
+    pub fn redirect(&mut self) -> RedirectApi<'_> {
+        RedirectApi { api: self }
+    }
+
+    /// A line for the Action's execution log (`console.log`), printed whether or not the
+    /// Action succeeds. Auth0 keeps only 256 characters of logs per Action: be brief, and never
+    /// log a secret or a token.
+    pub fn log(&mut self, line: impl Into<String>) {
+        self.logs.push(line.into());
+    }
+
+    /// The commands recorded so far, in order.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// The log lines so far, in order.
+    pub fn logs(&self) -> &[String] {
+        &self.logs
+    }
+
+    /// The commands and the log lines.
+    pub fn into_parts(self) -> (Vec<Command>, Vec<String>) {
+        (self.commands, self.logs)
+    }
+
+    fn record(&mut self, api: &'static str, args: Vec<Value>) {
+        self.commands.push(Command::new(api, args));
+    }
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("commands", &self.commands)
+            .field("logs", &self.logs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `Err(InvalidCall)` unless `ok`: every refusal is a fixed text, never the argument itself.
+fn check(ok: bool, api: &'static str, reason: &'static str) -> Result<(), Error> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidCall { api, reason })
+    }
+}
+
+/// A JSON object from `(name, value)` members, for option arguments.
+fn object(members: Vec<(&str, Value)>) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn commands_become_the_calls_the_shim_applies() {
+        let commands = [
+            Command::new(
+                "accessToken.setCustomClaim",
+                vec![json!("https://x/c"), json!({"a": [1]})],
+            ),
+            Command::new("access.deny", vec![json!("no")]),
+        ];
+        assert_eq!(
+            Value::Array(commands.iter().map(Command::to_call).collect()),
+            json!([
+                {"api": "accessToken.setCustomClaim", "args": ["https://x/c", {"a": [1]}]},
+                {"api": "access.deny", "args": ["no"]},
+            ])
+        );
+    }
+}
