@@ -32,6 +32,10 @@ if ((size > 64000)); then
   exit 1
 fi
 
+section "deploy and export: the real binary against a local Management API emulator (cargo test)"
+# --include-ignored adds the two runs that build the example for real before deploying/exporting.
+cargo test --quiet -p postlogin-cli --test deploy --test export -- --include-ignored
+
 section "scaffold: postlogin new, then cargo test and postlogin build in the new crate"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

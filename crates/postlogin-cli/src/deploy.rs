@@ -301,6 +301,8 @@ impl<'a> Upload<'a> {
             Change::Update("the runtime changed")
         } else if existing.supported_triggers != [trigger] || !existing.dependencies.is_empty() {
             Change::Update("its trigger or dependencies differ")
+        } else if existing.status.as_deref() == Some("failed") {
+            Change::Update("its last build failed")
         } else if !self.secrets.is_empty() {
             Change::Update("secrets are sent again (Auth0 never shows their values to compare)")
         } else if !existing.secrets.is_empty() {
@@ -578,6 +580,49 @@ mod tests {
              with --secret NAME=VALUE or in --secrets-file FILE"
         );
         assert!(check_secrets(&action(&["client_id"]), &secrets).is_ok());
+    }
+
+    #[test]
+    fn only_a_draft_equal_in_everything_readable_and_without_secrets_is_unchanged() {
+        let code = "/*! demo 0.1.0: */";
+        let draft = |changes: serde_json::Value| -> Action {
+            let mut action = json!({
+                "id": "a1", "name": "demo", "status": "built", "code": code,
+                "runtime": "node22", "secrets": [], "dependencies": [],
+                "supported_triggers": [{"id": "post-login", "version": "v3", "status": "CURRENT"}],
+            });
+            for (key, value) in changes.as_object().unwrap() {
+                action[key] = value.clone();
+            }
+            serde_json::from_value(action).unwrap()
+        };
+        let options = Options::parse(&[]).unwrap();
+        let upload = Upload::new(code, &options);
+        let why = |action: Action| match upload.change(Some(&action)) {
+            Change::None => "unchanged",
+            Change::Update(why) => why,
+        };
+        assert_eq!(why(draft(json!({}))), "unchanged");
+        assert_eq!(why(draft(json!({"code": "other"}))), "the code changed");
+        assert_eq!(
+            why(draft(json!({"runtime": "node18"}))),
+            "the runtime changed"
+        );
+        assert_eq!(
+            why(draft(json!({"status": "failed"}))),
+            "its last build failed"
+        );
+        assert_eq!(
+            why(draft(json!({"secrets": [{"name": "old"}]}))),
+            "the tenant's draft has secrets this deploy removes"
+        );
+        let mut with_secret = Options::parse(&[]).unwrap();
+        with_secret.secrets.add_argument("k=v").unwrap();
+        let upload = Upload::new(code, &with_secret);
+        assert!(matches!(
+            upload.change(Some(&draft(json!({"secrets": [{"name": "k"}]})))),
+            Change::Update(_)
+        ));
     }
 
     #[test]
