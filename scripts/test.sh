@@ -57,9 +57,10 @@ unset CARGO_TARGET_DIR
 
 shim_tests=(action-shim/test/*.test.js)
 shim_tests=("${shim_tests[@]#action-shim/}")
+# POSTLOGIN_BIN makes test/cli.test.js (`postlogin test` end to end) required, not optional.
 for node in node18 node20 node22; do
-  section "JavaScript on $("$bin/$node" --version): the built artifact and the emulator (node --test)"
-  (cd action-shim && POSTLOGIN_ARTIFACT=$artifact POSTLOGIN_FAULT_ARTIFACT=$fault_artifact \
+  section "JavaScript on $("$bin/$node" --version): the built artifact, the emulator, postlogin test (node --test)"
+  (cd action-shim && POSTLOGIN_ARTIFACT=$artifact POSTLOGIN_FAULT_ARTIFACT=$fault_artifact POSTLOGIN_BIN=$postlogin \
     "$bin/$node" --test "${shim_tests[@]}")
 done
 

@@ -12,6 +12,7 @@ mod manifest;
 mod report;
 mod scaffold;
 mod secret_args;
+mod test_artifact;
 mod ship;
 mod tools;
 mod wasm;
@@ -25,6 +26,8 @@ postlogin: write Auth0 post-login Actions in Rust
 Usage:
   postlogin build [PATH] [--out DIR] [--json]
   postlogin new PATH
+  postlogin test ARTIFACT --event FILE.json [--secret NAME=VALUE]... [--secrets-file FILE]
+                [--json] [--logins N] [--node PATH_OR_NAME]
   postlogin deploy [PATH] [--secret NAME=VALUE]... [--secrets-file FILE] [--runtime node22|node18]
                   [--no-bind] [--dry-run] [--build-timeout SECS] [--artifact FILE]
   postlogin export [PATH] --format a0deploy|a0deploy-yaml|terraform --out DIR
@@ -37,6 +40,12 @@ Commands:
   new     Create an Action crate at PATH, named after its last component, that sets
           https://example.com/hello = \"world\" on both tokens, with a native test. It depends on
           this checkout's SDK: `cargo test` passes in it at once, `postlogin build PATH` builds it.
+  test    Run a built action.js in Node under a local emulator of Auth0's post-login runtime
+          (the whole api with Auth0's rules and limits) on the event in FILE.json, its missing
+          fields filled like the editor's sample event, and print what the Action did: outcome,
+          api calls in order, claims, metadata, redirect, logs (with Auth0's 256-character cap),
+          time. Secret values never show: they print as [secret NAME]. Exit status 0 when the
+          login was allowed or denied, 1 when it failed or could not run.
   deploy  Build the Action and put it on an Auth0 tenant through the Management API: create it
           (or update the one with the crate's name), wait for Auth0's build, deploy, and bind it
           to post-login after the Actions already bound there. Reads AUTH0_DOMAIN (tenant domain,
@@ -52,6 +61,14 @@ Options:
   --json      print the size report as JSON on stdout (progress stays on stderr)
   -h, --help  print this help
 
+Test options:
+  --event FILE.json      the post-login event (at least {}; the sample fills the rest)
+  --secret NAME=VALUE    a secret's value (repeatable; prefer --secrets-file: argv is visible)
+  --secrets-file FILE    secrets as a JSON object or NAME=VALUE lines (a later value wins)
+  --json                 print one JSON object: {\"outcome\", \"calls\", \"logs\", \"ms\", …}
+  --logins N             N logins in a row on one warm instance (module and api.cache kept)
+  --node PATH_OR_NAME    the Node to run (default: node22, node20, node18, then node)
+
 Deploy and export options:
   --secret NAME=VALUE    a secret's value (repeatable; prefer --secrets-file: argv is visible)
   --secrets-file FILE    secrets as a JSON object or NAME=VALUE lines (a later value wins)
@@ -66,6 +83,8 @@ Examples:
   postlogin build examples/enrich-from-backend
   postlogin build my-action --out build/actions --json
   postlogin new ../my-action && cd ../my-action && cargo test
+  postlogin test dist/my-action/action.js --event event.json --secrets-file dev.env
+  postlogin test dist/my-action/action.js --event event.json --logins 2 --json
   AUTH0_DOMAIN=tenant.eu.auth0.com AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… \
     postlogin deploy examples/enrich-from-backend --secrets-file prod.env --dry-run
   postlogin deploy my-action --secrets-file prod.env --artifact dist/my-action/action.js
@@ -125,6 +144,7 @@ fn run(args: &[String]) -> Result<(), CliError> {
         }
         Some("build") => build::run(&build::Options::parse(&args[1..])?),
         Some("new") => scaffold::run(&args[1..]),
+        Some("test") => test_artifact::run(&test_artifact::Options::parse(&args[1..])?),
         Some("deploy") => deploy::run(&deploy::Options::parse(&args[1..])?),
         Some("export") => export::run(&export::Options::parse(&args[1..])?),
         Some(other) => Err(CliError::Usage(format!("unknown command `{other}`"))),

@@ -33,6 +33,29 @@ impl Secrets {
         self.0.is_empty()
     }
 
+    /// `text` with every secret value of at least 6 characters replaced by `[secret NAME]`, as
+    /// written and as it appears inside a JSON string. Shorter values occur in ordinary text;
+    /// replacing them would garble it. The longest value goes first, so no shorter one splits it.
+    pub fn redact(&self, text: &str) -> String {
+        let mut values: Vec<(&str, &str)> = self
+            .iter()
+            .filter(|(_, value)| value.chars().count() >= 6)
+            .collect();
+        values.sort_by_key(|(_, value)| std::cmp::Reverse(value.len()));
+        let mut redacted = text.to_owned();
+        for (name, value) in values {
+            let label = format!("[secret {name}]");
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            let escaped = &escaped[1..escaped.len() - 1]; // without the quotes
+            for form in [value, escaped] {
+                if !form.is_empty() {
+                    redacted = redacted.replace(form, &label);
+                }
+            }
+        }
+        redacted
+    }
+
     /// `NAME=VALUE` from the command line; a later value for the same name wins, so a
     /// `--secret` after `--secrets-file` overrides the file.
     pub fn add_argument(&mut self, argument: &str) -> Result<(), CliError> {
@@ -212,6 +235,22 @@ mod tests {
         assert!(
             missing.starts_with("/nonexistent/secrets.env: "),
             "{missing}"
+        );
+    }
+
+    #[test]
+    fn redact_replaces_values_of_six_characters_or_more_raw_and_json_escaped() {
+        let mut secrets = Secrets::default();
+        secrets.add_argument("client_secret=s3\"cr\\et").unwrap();
+        secrets
+            .add_argument("client_secret_suffix=et-tail")
+            .unwrap();
+        secrets.add_argument("short=abc12").unwrap();
+        let text = r#"raw s3"cr\et, json "s3\"cr\\et", tail et-tail, short abc12"#;
+        assert_eq!(
+            secrets.redact(text),
+            "raw [secret client_secret], json \"[secret client_secret]\", \
+             tail [secret client_secret_suffix], short abc12"
         );
     }
 
