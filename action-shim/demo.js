@@ -1,24 +1,24 @@
 'use strict';
 /**
- * One login through a built Action, against a local token endpoint and backend on 127.0.0.1:
+ * The demo's stand-ins for Auth0's token endpoint and the team's backend: real HTTP servers on
+ * 127.0.0.1, and a secrets file pointing the Action at them.
  *
- *   node action-shim/demo.js dist/enrich-from-backend/action.js
+ *   node action-shim/demo.js SECRETS_FILE
  *
- * Prints what the Action asked Auth0 to do, as the Test tab of the Auth0 editor would, for two
- * logins in a row: the second reuses the token the first one obtained.
+ * Writes SECRETS_FILE (JSON, mode 0600) once both servers listen, then serves until it is stopped
+ * (SIGTERM, SIGINT) or its parent is gone; scripts/demo.sh runs `postlogin test` meanwhile.
+ * Nothing here prints a secret or the token the endpoint issues.
  */
 
-const path = require('node:path');
-const { createApi, runLogin } = require('./emulator');
+const fs = require('node:fs');
 const { startServers } = require('./lib/servers');
 
 async function main() {
-  const artifact = process.argv[2];
-  if (!artifact) {
-    console.error('usage: node action-shim/demo.js ARTIFACT');
+  const secretsFile = process.argv[2];
+  if (!secretsFile) {
+    console.error('usage: node action-shim/demo.js SECRETS_FILE');
     process.exit(2);
   }
-  const action = require(path.resolve(artifact));
   const servers = await startServers({
     backend: {
       reply: (request) => ({
@@ -27,39 +27,25 @@ async function main() {
       }),
     },
   });
-  try {
-    const event = {
-      user: { user_id: 'auth0|65f0c0ffee', email: 'jürgen+demo@example.com', email_verified: true },
-    };
-    const secrets = {
-      auth0_domain: servers.token.url,
-      client_id: 'demo-client',
-      client_secret: 'demo-client-secret',
-      audience: 'http://PostLoginApi',
-      backend_url: servers.backend.url,
-    };
-    // The same api.cache for both logins, as on one Auth0 tenant; the second reuses the token.
-    const cache = new Map();
-    for (const login of ['first', 'second']) {
-      const before = servers.requests().length;
-      const result = await runLogin(action, event, { secrets, api: createApi({ cache }), captureOutput: false });
-      console.log(`${login} login of ${event.user.email}: ${result.outcome} in ${result.ms.toFixed(1)} ms`);
-      for (const request of servers.requests().slice(before)) {
-        console.log(`  ${request.method} ${request.path}`);
-      }
-      for (const call of result.calls) {
-        // The issued token is kept in api.cache between logins; it is still never printed.
-        const args = call.args.map((arg) => JSON.stringify(arg).split(servers.token.accessToken).join('[token]'));
-        console.log(`  api.${call.api}(${args.join(', ')})`);
-      }
-      if (result.outcome !== 'ok') {
-        console.log(`  reason: ${result.reason}`);
-        process.exitCode = 1;
-      }
-    }
-  } finally {
-    await servers.close();
-  }
+  const secrets = {
+    auth0_domain: servers.token.url,
+    client_id: 'demo-client',
+    client_secret: 'demo-client-secret',
+    audience: 'http://PostLoginApi',
+    backend_url: servers.backend.url,
+  };
+  // Written under another name, then renamed: a reader never sees half a file.
+  fs.writeFileSync(`${secretsFile}.partial`, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  fs.renameSync(`${secretsFile}.partial`, secretsFile);
+  const stop = () => servers.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // The servers are unref'd so tests never hang on them; this timer keeps the process up, and
+  // ends it if the script that started it died without stopping it (it is then re-parented).
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000);
 }
 
 main().catch((error) => {
