@@ -16,14 +16,17 @@ scripts/setup.sh
 section "style: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
-cargo clippy --quiet -p postlogin -p enrich-from-backend -p fault-injection --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet -p postlogin -p enrich-from-backend -p fault-injection -p roles-to-claims \
+  -p deny-unverified -p progressive-profile --target wasm32-unknown-unknown -- -D warnings
 
 section "native: cargo test --workspace (SDK, macro, compiler, examples; no Node, no wasm)"
 cargo test --workspace
 
-section "compile: postlogin build examples/enrich-from-backend examples/fault-injection"
-cargo run --quiet --release -p postlogin-cli -- build examples/enrich-from-backend --out dist
-cargo run --quiet --release -p postlogin-cli -- build examples/fault-injection --out dist
+section "compile: postlogin build, every example"
+examples=(enrich-from-backend fault-injection roles-to-claims deny-unverified progressive-profile)
+for example in "${examples[@]}"; do
+  cargo run --quiet --release -p postlogin-cli -- build "examples/$example" --out dist
+done
 artifact=$root/dist/enrich-from-backend/action.js
 fault_artifact=$root/dist/fault-injection/action.js
 size=$(wc -c <"$artifact")
@@ -61,6 +64,9 @@ shim_tests=("${shim_tests[@]#action-shim/}")
 for node in node18 node20 node22; do
   section "JavaScript on $("$bin/$node" --version): the built artifact, the emulator, postlogin test (node --test)"
   (cd action-shim && POSTLOGIN_ARTIFACT=$artifact POSTLOGIN_FAULT_ARTIFACT=$fault_artifact POSTLOGIN_BIN=$postlogin \
+    POSTLOGIN_ROLES_ARTIFACT=$root/dist/roles-to-claims/action.js \
+    POSTLOGIN_DENY_UNVERIFIED_ARTIFACT=$root/dist/deny-unverified/action.js \
+    POSTLOGIN_PROGRESSIVE_ARTIFACT=$root/dist/progressive-profile/action.js \
     "$bin/$node" --test "${shim_tests[@]}")
 done
 
