@@ -12,8 +12,8 @@ mod manifest;
 mod report;
 mod scaffold;
 mod secret_args;
-mod test_artifact;
 mod ship;
+mod test_artifact;
 mod tools;
 mod wasm;
 
