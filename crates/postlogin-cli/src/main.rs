@@ -69,9 +69,7 @@ Test options:
   --logins N             N logins in a row on one warm instance (module and api.cache kept)
   --node PATH_OR_NAME    the Node to run (default: node22, node20, node18, then node)
 
-Deploy and export options:
-  --secret NAME=VALUE    a secret's value (repeatable; prefer --secrets-file: argv is visible)
-  --secrets-file FILE    secrets as a JSON object or NAME=VALUE lines (a later value wins)
+Deploy and export options (deploy also takes --secret and --secrets-file, as test does):
   --runtime RUNTIME      node22 (default) or node18
   --no-bind              deploy without touching the post-login bindings
   --dry-run              show what deploy would change (secret names only); change nothing
