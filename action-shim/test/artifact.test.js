@@ -184,15 +184,17 @@ describe('compiled artifact', { skip }, () => {
   test('deny reasons are "<action>: <what failed>"', async () => {
     const action = require(ARTIFACT);
     const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
+    // Secrets the Action accepts (it fails on the user before it would send anything).
+    const usable = { auth0_domain: 'x', client_id: 'i', client_secret: 's', audience: 'a', backend_url: 'https://b' };
     const cases = [
       [{}, event, 'enrich-from-backend: missing secret auth0_domain'],
       [{ auth0_domain: 'x', client_id: 'i', client_secret: '  ', audience: 'a', backend_url: 'https://b' }, event,
         'enrich-from-backend: secret client_secret is empty'],
       [{ auth0_domain: 'x', client_id: 'i', client_secret: 's', audience: 'a', backend_url: 'b.example' }, event,
         'enrich-from-backend: secret backend_url is not a usable URL: it must start with https:// or http://'],
-      [{}, { user: { user_id: 'u', email_verified: 'yes' } },
+      [usable, { user: { user_id: 'u', email_verified: 'yes' } },
         'enrich-from-backend: malformed event: user.email_verified: expected a boolean, found a string'],
-      [{}, { user: 42 }, 'enrich-from-backend: malformed event: user: expected an object, found a number'],
+      [usable, { user: 42 }, 'enrich-from-backend: malformed event: user: expected an object, found a number'],
     ];
     for (const [secrets, login, expected] of cases) {
       const result = await runLogin(action, login, { secrets, captureOutput: false });

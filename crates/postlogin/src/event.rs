@@ -6,32 +6,67 @@
 
 use serde_json::Value;
 
-use crate::decode::{json_struct, FromJson};
+pub use crate::decode::Lazy;
+use crate::decode::{json_struct, DecodeError, FromJson};
 use crate::secrets::Secrets;
 use crate::Error;
 
+/// `$check` (`error` or `validate`) of every [`Lazy`] part, in order: written out rather than
+/// through `dyn`, whose vtables would compile every part's decoding into every Action.
+macro_rules! each_part {
+    ($event:expr, $check:ident) => {
+        [
+            $event.user.$check(),
+            $event.client.$check(),
+            $event.connection.$check(),
+            $event.request.$check(),
+            $event.transaction.$check(),
+            $event.authorization.$check(),
+            $event.organization.$check(),
+            $event.resource_server.$check(),
+            $event.stats.$check(),
+            $event.tenant.$check(),
+            $event.authentication.$check(),
+            $event.session.$check(),
+            $event.refresh_token.$check(),
+            $event.prompt.$check(),
+            $event.custom_domain.$check(),
+            $event.security_context.$check(),
+        ]
+    };
+}
+
 json_struct! {
+    /// Every part but `secrets` is [`Lazy`]: decoded the first time the Action reads it.
     pub struct Event {
-        pub user: User = "user",
+        pub user: Lazy<User> = "user",
         pub secrets: Secrets = "secrets",
-        pub client: Option<Client> = "client",
-        pub connection: Option<Connection> = "connection",
-        pub request: Option<Request> = "request",
-        pub transaction: Option<Transaction> = "transaction",
-        pub authorization: Option<Authorization> = "authorization",
-        pub organization: Option<Organization> = "organization",
-        pub resource_server: Option<ResourceServer> = "resource_server",
-        pub stats: Option<Stats> = "stats",
-        pub tenant: Option<Tenant> = "tenant",
-        pub authentication: Option<Authentication> = "authentication",
+        pub client: Lazy<Option<Client>> = "client",
+        pub connection: Lazy<Option<Connection>> = "connection",
+        pub request: Lazy<Option<Request>> = "request",
+        pub transaction: Lazy<Option<Transaction>> = "transaction",
+        pub authorization: Lazy<Option<Authorization>> = "authorization",
+        pub organization: Lazy<Option<Organization>> = "organization",
+        pub resource_server: Lazy<Option<ResourceServer>> = "resource_server",
+        pub stats: Lazy<Option<Stats>> = "stats",
+        pub tenant: Lazy<Option<Tenant>> = "tenant",
+        pub authentication: Lazy<Option<Authentication>> = "authentication",
         /// The user's session (its devices and the applications it has served).
-        pub session: Option<Session> = "session",
+        pub session: Lazy<Option<Session>> = "session",
         /// On a refresh-token exchange: the token being exchanged.
-        pub refresh_token: Option<RefreshToken> = "refresh_token",
-        pub prompt: Option<Prompt> = "prompt",
-        pub custom_domain: Option<CustomDomain> = "custom_domain",
-        pub security_context: Option<SecurityContext> = "security_context",
+        pub refresh_token: Lazy<Option<RefreshToken>> = "refresh_token",
+        pub prompt: Lazy<Option<Prompt>> = "prompt",
+        pub custom_domain: Lazy<Option<CustomDomain>> = "custom_domain",
+        pub security_context: Lazy<Option<SecurityContext>> = "security_context",
     }
+}
+
+fn first<const N: usize>(errors: [Option<&DecodeError>; N]) -> Option<Error> {
+    errors
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|err| Error::MalformedEvent(err.message()))
 }
 
 impl Event {
@@ -44,9 +79,25 @@ impl Event {
         Event::from_json(value)
     }
 
-    /// Decodes an event given as a JSON value (what the shim hands over).
+    /// Decodes an event given as a JSON value, every part of it: an error names the first
+    /// field that does not fit.
     pub fn from_json(value: Value) -> Result<Event, Error> {
+        let event = Event::from_json_lazily(value)?;
+        match first(each_part!(event, validate)) {
+            Some(err) => Err(err),
+            None => Ok(event),
+        }
+    }
+
+    /// Only checks that the event is an object: its parts decode when the Action reads them
+    /// (see [`Lazy`]), and [`Event::read_error`] says afterwards whether one did not fit.
+    pub(crate) fn from_json_lazily(value: Value) -> Result<Event, Error> {
         <Event as FromJson>::from_json(value).map_err(|err| Error::MalformedEvent(err.message()))
+    }
+
+    /// The first part the Action read that did not fit its type, as the login's error.
+    pub(crate) fn read_error(&self) -> Option<Error> {
+        first(each_part!(self, error))
     }
 
     /// The requested audience (`resource_server.identifier`), which Auth0's claim rules
@@ -350,8 +401,8 @@ mod tests {
         assert_eq!(event.user.verified_email(), Some("a@b.c"));
         assert_eq!(event.user.app_metadata["plan"], "pro");
         assert_eq!(event.user.identities[0].user_id, 12345);
-        assert_eq!(event.authorization.unwrap().roles, ["admin"]);
-        assert_eq!(event.stats.unwrap().logins_count, Some(7));
+        assert_eq!(event.authorization.as_ref().unwrap().roles, ["admin"]);
+        assert_eq!(event.stats.as_ref().unwrap().logins_count, Some(7));
     }
 
     /// An event as the Auth0 editor's Test tab shows it, with every optional part filled in.
@@ -639,5 +690,71 @@ mod tests {
     fn event_text_that_is_not_json_is_malformed() {
         let err = Event::from_json_str("{\"user\": SECRET").unwrap_err();
         assert_eq!(err.to_string(), "malformed event: not JSON");
+    }
+
+    mod lazily {
+        use super::*;
+        use crate::testing::Harness;
+        use crate::{Api, Command};
+
+        async fn reads_the_user(event: &Event, api: &mut Api) -> Result<(), Error> {
+            let verified = event.user.email_verified.unwrap_or(false);
+            api.id_token()
+                .set_custom_claim("https://example.com/verified", verified)
+        }
+
+        #[test]
+        fn a_malformed_part_the_action_reads_fails_the_login_naming_the_field() {
+            let event = json!({"user": {"user_id": "u", "email_verified": "yes"}});
+            let run = Harness::new().run(event, reads_the_user);
+            assert_eq!(
+                run.failure().as_deref(),
+                Some("malformed event: user.email_verified: expected a boolean, found a string")
+            );
+            // Recorded while the part read as empty, and never applied.
+            assert_eq!(run.outcome().commands, []);
+        }
+
+        #[test]
+        fn a_malformed_part_the_action_never_reads_costs_nothing() {
+            let event = json!({"user": {"user_id": "u"}, "stats": {"logins_count": "many"}});
+            let run = Harness::new().run(event, reads_the_user);
+            assert!(run.result.is_ok(), "{:?}", run.result);
+            assert_eq!(
+                run.commands,
+                [Command::new(
+                    "idToken.setCustomClaim",
+                    vec!["https://example.com/verified".into(), json!(false)]
+                )]
+            );
+        }
+
+        #[test]
+        fn a_missing_user_fails_only_when_read() {
+            let run = Harness::new().run(json!({}), reads_the_user);
+            assert_eq!(
+                run.failure().as_deref(),
+                Some("malformed event: missing field `user`")
+            );
+            let event = Event::from_json_lazily(json!({})).unwrap();
+            assert!(event.read_error().is_none());
+            assert_eq!(event.user.user_id, "");
+            assert_eq!(
+                event.read_error().map(|err| err.to_string()).as_deref(),
+                Some("malformed event: missing field `user`")
+            );
+        }
+
+        #[test]
+        fn from_json_still_checks_every_part_at_once() {
+            let err = Event::from_json(
+                json!({"user": {"user_id": "u"}, "stats": {"logins_count": "many"}}),
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "malformed event: stats.logins_count: expected a whole number, found a string"
+            );
+        }
     }
 }

@@ -67,13 +67,15 @@ where
     runtime::set_now(now_ms);
     let event = json::parse(event)
         .ok_or_else(|| Error::MalformedEvent("not JSON".into()))
-        .and_then(Event::from_json);
+        .and_then(Event::from_json_lazily);
     spawn(Box::pin(async move {
         match event {
             Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
             Ok(event) => {
                 let mut api = Api::new(RuntimeHost, policy(), event.audience());
                 let result = action(&event, &mut api).await;
+                // A part the Action read that did not fit fails the login, whatever it did next.
+                let result = result.and_then(|()| event.read_error().map_or(Ok(()), Err));
                 let (commands, logs) = api.into_parts();
                 Outcome::new(result.as_ref().map(|_| ()), commands, logs, &event.secrets)
             }

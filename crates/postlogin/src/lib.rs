@@ -46,7 +46,7 @@ pub use api::{
 pub use error::{Error, Service};
 pub use event::{
     Authentication, AuthenticationMethod, Authorization, Client, Connection, CustomDomain, Device,
-    EnrolledFactor, Event, GeoIp, Identity, Organization, Prompt, RefreshToken,
+    EnrolledFactor, Event, GeoIp, Identity, Lazy, Organization, Prompt, RefreshToken,
     RefreshTokenResourceServer, Request as EventRequest, ResourceServer, RiskAssessment,
     SecurityContext, Session, SessionClient, Stats, Tenant, Transaction, User,
 };

@@ -182,12 +182,14 @@ impl Harness {
             }
         }
         self.host.requests.borrow_mut().clear();
-        let (result, commands, logs) = match Event::from_json(event) {
+        // Lazily, as in the wasm: a malformed part fails the login only if the Action reads it.
+        let (result, commands, logs) = match Event::from_json_lazily(event) {
             Ok(event) => {
                 // What `api.redirect.validateToken` and friends read (the request, the user).
                 self.host.event.replace(Some(event.clone()));
                 let mut api = Api::new(self.host.clone(), self.policy.clone(), event.audience());
                 let result = block_on(action(&event, &mut api));
+                let result = result.and_then(|()| event.read_error().map_or(Ok(()), Err));
                 let (commands, logs) = api.into_parts();
                 (result, commands, logs)
             }
