@@ -224,16 +224,34 @@ impl Fields {
 /// A malformed part the Action never reads goes unnoticed, as it would in JavaScript.
 pub struct Lazy<T> {
     key: &'static str,
-    raw: RefCell<Option<Value>>,
+    raw: RefCell<Option<Raw>>,
     decoded: OnceCell<T>,
     error: OnceCell<DecodeError>,
+}
+
+/// What a part is before it is read: parsed JSON, or still its text, which is then parsed only
+/// if the Action reads it (the event arrives as text, and most of it is never read).
+#[derive(Clone)]
+enum Raw {
+    Value(Value),
+    Text(String),
 }
 
 impl<T: FromJson + Default> Lazy<T> {
     fn new(key: &'static str, raw: Option<Value>) -> Self {
         Lazy {
             key,
-            raw: RefCell::new(raw),
+            raw: RefCell::new(raw.map(Raw::Value)),
+            decoded: OnceCell::new(),
+            error: OnceCell::new(),
+        }
+    }
+
+    /// The part `key` as JSON text, parsed when first read.
+    pub(crate) fn from_text(key: &'static str, text: &str) -> Self {
+        Lazy {
+            key,
+            raw: RefCell::new(Some(Raw::Text(text.to_owned()))),
             decoded: OnceCell::new(),
             error: OnceCell::new(),
         }
@@ -256,7 +274,12 @@ impl<T: FromJson + Default> std::ops::Deref for Lazy<T> {
 
     fn deref(&self) -> &T {
         self.decoded.get_or_init(|| {
-            let result = match self.raw.borrow_mut().take() {
+            let raw = match self.raw.borrow_mut().take() {
+                Some(Raw::Text(text)) => crate::json::parse(&text).filter(|value| !value.is_null()),
+                Some(Raw::Value(value)) => Some(value),
+                None => None,
+            };
+            let result = match raw {
                 None => T::absent().ok_or_else(|| DecodeError::missing(self.key)),
                 Some(value) => T::from_json(value).map_err(|err| err.at(self.key.to_owned())),
             };

@@ -95,6 +95,53 @@ impl Event {
         <Event as FromJson>::from_json(value).map_err(|err| Error::MalformedEvent(err.message()))
     }
 
+    /// The event as JSON text (as the shim hands it over), split into its parts without
+    /// parsing them: a part is parsed when the Action first reads it. Only `secrets` is parsed
+    /// at once (failure messages are scrubbed of their values).
+    pub(crate) fn from_json_text_lazily(text: &str) -> Result<Event, Error> {
+        let members = crate::json::object_members(text).ok_or_else(|| {
+            Error::MalformedEvent(if crate::json::parse(text).is_some() {
+                "expected an object".into()
+            } else {
+                "not JSON".into()
+            })
+        })?;
+        // Every part absent, each knowing its name (for "missing field `user`").
+        let mut event = Event::from_json_lazily(Value::Object(serde_json::Map::new()))?;
+        for (name, part) in members {
+            match name.as_str() {
+                "user" => event.user = Lazy::from_text("user", part),
+                "secrets" => {
+                    event.secrets = crate::json::parse(part)
+                        .filter(|value| !value.is_null())
+                        .map_or(Ok(Secrets::default()), Secrets::from_json)
+                        .map_err(|err| Error::MalformedEvent(err.at("secrets".into()).message()))?
+                }
+                "client" => event.client = Lazy::from_text("client", part),
+                "connection" => event.connection = Lazy::from_text("connection", part),
+                "request" => event.request = Lazy::from_text("request", part),
+                "transaction" => event.transaction = Lazy::from_text("transaction", part),
+                "authorization" => event.authorization = Lazy::from_text("authorization", part),
+                "organization" => event.organization = Lazy::from_text("organization", part),
+                "resource_server" => {
+                    event.resource_server = Lazy::from_text("resource_server", part)
+                }
+                "stats" => event.stats = Lazy::from_text("stats", part),
+                "tenant" => event.tenant = Lazy::from_text("tenant", part),
+                "authentication" => event.authentication = Lazy::from_text("authentication", part),
+                "session" => event.session = Lazy::from_text("session", part),
+                "refresh_token" => event.refresh_token = Lazy::from_text("refresh_token", part),
+                "prompt" => event.prompt = Lazy::from_text("prompt", part),
+                "custom_domain" => event.custom_domain = Lazy::from_text("custom_domain", part),
+                "security_context" => {
+                    event.security_context = Lazy::from_text("security_context", part)
+                }
+                _ => {} // Auth0 adds fields over time
+            }
+        }
+        Ok(event)
+    }
+
     /// The first part the Action read that did not fit its type, as the login's error.
     pub(crate) fn read_error(&self) -> Option<Error> {
         first(each_part!(self, error))

@@ -65,9 +65,7 @@ where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
 {
     runtime::set_now(now_ms);
-    let event = json::parse(event)
-        .ok_or_else(|| Error::MalformedEvent("not JSON".into()))
-        .and_then(Event::from_json_lazily);
+    let event = Event::from_json_text_lazily(event);
     spawn(Box::pin(async move {
         match event {
             Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),

@@ -16,12 +16,51 @@ const MAX_DEPTH: u32 = 128;
 /// Parses JSON text; `None` when it is not JSON (or nests deeper than 128 levels).
 pub(crate) fn parse(text: &str) -> Option<Value> {
     let mut parser = Parser {
+        source: text,
         bytes: text.as_bytes(),
         at: 0,
     };
     let value = parser.value(0)?;
     parser.skip_whitespace();
     (parser.at == parser.bytes.len()).then_some(value)
+}
+
+/// The members of a JSON object as `(name, value text)`, without parsing the values: the
+/// event's parts are parsed only when the Action reads them. `None` when `text` is not an
+/// object; a malformed member value is only found when (and if) that member is parsed.
+pub(crate) fn object_members(text: &str) -> Option<Vec<(String, &str)>> {
+    let mut parser = Parser {
+        source: text,
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    let mut members = Vec::new();
+    if !parser.eat(b'{') {
+        return None;
+    }
+    if parser.eat(b'}') {
+        return parser.at_end().then_some(members);
+    }
+    loop {
+        parser.skip_whitespace();
+        if parser.peek() != Some(b'"') {
+            return None;
+        }
+        let name = parser.string()?;
+        if !parser.eat(b':') {
+            return None;
+        }
+        parser.skip_whitespace();
+        let start = parser.at;
+        parser.skip_value()?;
+        members.push((name, text.get(start..parser.at)?));
+        if parser.eat(b'}') {
+            return parser.at_end().then_some(members);
+        }
+        if !parser.eat(b',') {
+            return None;
+        }
+    }
 }
 
 /// Prints a value as compact JSON text, object members in the map's (sorted) order.
@@ -32,11 +71,12 @@ pub(crate) fn to_string(value: &Value) -> String {
 }
 
 struct Parser<'a> {
+    source: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -52,6 +92,72 @@ impl Parser<'_> {
         let found = self.peek() == Some(byte);
         self.at += usize::from(found);
         found
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.skip_whitespace();
+        self.at == self.bytes.len()
+    }
+
+    /// Moves past one value without building it: brackets are counted, strings skipped whole.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    loop {
+                        match *self.bytes.get(self.at)? {
+                            b'"' => break,
+                            b'\\' => self.at += 2,
+                            _ => self.at += 1,
+                        }
+                    }
+                    self.at += 1;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        return None; // a closing bracket where a value should start
+                    }
+                    depth -= 1;
+                    self.at += 1;
+                }
+                b',' | b' ' | b'\t' | b'\n' | b'\r' | b':' if depth > 0 => self.at += 1,
+                b',' | b' ' | b'\t' | b'\n' | b'\r' | b':' => return None,
+                _ => {
+                    // A number or a literal: up to the next delimiter.
+                    let start = self.at;
+                    while let Some(byte) = self.peek() {
+                        if matches!(
+                            byte,
+                            b',' | b'}'
+                                | b']'
+                                | b' '
+                                | b'\t'
+                                | b'\n'
+                                | b'\r'
+                                | b':'
+                                | b'"'
+                                | b'{'
+                                | b'['
+                        ) {
+                            break;
+                        }
+                        self.at += 1;
+                    }
+                    if self.at == start {
+                        return None;
+                    }
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
     }
 
     fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
@@ -150,10 +256,11 @@ impl Parser<'_> {
         }
     }
 
-    /// The input is a `&str` and runs split only at ASCII bytes, so this never fails on input
-    /// that came from a `&str`; it is an `Option` so a bug cannot become a panic.
-    fn text(&self, run: usize) -> Option<&str> {
-        std::str::from_utf8(&self.bytes[run..self.at]).ok()
+    /// Runs start and end at ASCII bytes of a `&str`, so the slice is always on char
+    /// boundaries; `get` checks that in constant time (no UTF-8 re-validation), and a bug
+    /// becomes `None` rather than a panic.
+    fn text(&self, run: usize) -> Option<&'a str> {
+        self.source.get(run..self.at)
     }
 
     /// At the `u` of `\uXXXX`; leaves `at` on the last hex digit. A lone surrogate (which
@@ -227,7 +334,7 @@ impl Parser<'_> {
                 _ => {} // beyond 64 bits: a float, as JSON.parse reads it
             }
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
+        let text = self.source.get(start..self.at)?;
         Number::from_f64(float::parse(text)).map(Value::Number)
     }
 
@@ -405,6 +512,38 @@ mod tests {
         assert_eq!(parse(&too_deep), None);
         let absurd = "[".repeat(100_000);
         assert_eq!(parse(&absurd), None);
+    }
+
+    #[test]
+    fn object_members_split_without_parsing_and_each_part_parses_alone() {
+        let text = r#" { "user" : {"name": "a \"}] b", "ids": [1, {"x": [2]}]}, "n": -1.5e3,
+            "s": "x\\", "t": true, "z": null, "e": {}, "a": [] } "#;
+        let members = object_members(text).unwrap();
+        let names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["user", "n", "s", "t", "z", "e", "a"]);
+        let whole = parse(text).unwrap();
+        for (name, part) in &members {
+            assert_eq!(parse(part).as_ref(), whole.get(name), "{name}: {part}");
+        }
+    }
+
+    #[test]
+    fn object_members_refuse_what_is_not_an_object() {
+        for text in [
+            "[]",
+            "\"x\"",
+            "1",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{\"a\":1} x",
+            "{\"a\":\"unterminated}",
+            "{a:1}",
+        ] {
+            assert_eq!(object_members(text), None, "{text}");
+        }
+        assert_eq!(object_members(" {} "), Some(Vec::new()));
     }
 
     #[test]

@@ -183,7 +183,9 @@ impl Harness {
         }
         self.host.requests.borrow_mut().clear();
         // Lazily, as in the wasm: a malformed part fails the login only if the Action reads it.
-        let (result, commands, logs) = match Event::from_json_lazily(event) {
+        // As text, through the very code the wasm runs.
+        let text = crate::json::to_string(&event);
+        let (result, commands, logs) = match Event::from_json_text_lazily(&text) {
             Ok(event) => {
                 // What `api.redirect.validateToken` and friends read (the request, the user).
                 self.host.event.replace(Some(event.clone()));
