@@ -161,6 +161,36 @@ describe('compiled artifact', { skip }, () => {
     }
   });
 
+  test('concurrent logins on one instance are separate tasks: each gets its own answer', async () => {
+    // Answers arrive out of order (random delays), so the wasm holds several logins at once,
+    // each parked on its own request, and resumes each with the right answer.
+    const servers = await startServers({
+      backend: { reply: (request) => ({ status: 200, json: { for: request.email }, delayMs: Math.floor(Math.random() * 30) }) },
+    });
+    try {
+      delete require.cache[ARTIFACT];
+      const action = require(ARTIFACT);
+      const secrets = {
+        auth0_domain: servers.token.url, client_id: 'concurrency', client_secret: 'CS-concurrency-secret',
+        audience: 'aud', backend_url: servers.backend.url,
+      };
+      const logins = Array.from({ length: 25 }, (_, i) => {
+        const emulated = createApi();
+        const email = `user${i}@example.com`;
+        const event = { user: { user_id: `auth0|${i}`, email, email_verified: true }, secrets };
+        return action.onExecutePostLogin(event, emulated.api).then(() => ({ email, emulated }));
+      });
+      for (const { email, emulated } of await Promise.all(logins)) {
+        assert.equal(emulated.state.denied, null);
+        assert.deepEqual(emulated.state.idToken.claims, { 'http://test.org/extra_info': { for: email } });
+      }
+      assert.equal(servers.backend.requests.length, 25);
+    } finally {
+      delete require.cache[ARTIFACT];
+      await servers.close();
+    }
+  });
+
   test('Auth0 refusing a command fails the login by the policy, without a crash', async () => {
     const servers = await startServers({ backend: { reply: { status: 200, json: { plan: 'pro' } } } });
     try {
