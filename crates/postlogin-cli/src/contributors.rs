@@ -1,5 +1,5 @@
-//! Where the bytes of an Action's wasm go, by crate: function body sizes from the code section,
-//! attributed through the name section of wasm-bindgen's output. That is the module before
+//! Where the bytes of an Action's wasm go, by crate and by function: function body sizes from
+//! the code section, named through the name section of wasm-bindgen's output. That is the module before
 //! wasm-opt (which strips names and shrinks everything by about half): the proportions are what
 //! tell where to cut.
 
@@ -10,24 +10,26 @@ use crate::wasm::{sections, Reader};
 
 const HOW_MANY: usize = 20;
 
-/// The largest contributors, largest first: crates by code size, and the data section.
-pub fn top(module: &[u8]) -> Vec<(String, usize)> {
+/// The largest contributors, largest first: by crate (and the data section), and by function.
+#[derive(Debug, Default, PartialEq)]
+pub struct Contributors {
+    pub crates: Vec<(String, usize)>,
+    pub functions: Vec<(String, usize)>,
+}
+
+pub fn top(module: &[u8]) -> Contributors {
     let Some(sections) = sections(module) else {
-        return Vec::new();
+        return Contributors::default();
     };
     let mut imported_functions = 0;
     let mut bodies = Vec::new();
     let mut names = BTreeMap::new();
-    let mut totals: BTreeMap<String, usize> = BTreeMap::new();
+    let mut data = 0;
     for (id, payload) in sections {
         match id {
             2 => imported_functions = count_imported_functions(payload).unwrap_or(0),
             10 => bodies = body_sizes(payload).unwrap_or_default(),
-            11 => {
-                *totals
-                    .entry("(data: strings and tables)".into())
-                    .or_default() += payload.len()
-            }
+            11 => data += payload.len(),
             0 => {
                 if let Some(found) = function_names(payload) {
                     names = found;
@@ -36,16 +38,56 @@ pub fn top(module: &[u8]) -> Vec<(String, usize)> {
             _ => {}
         }
     }
-    for (index, size) in bodies.into_iter().enumerate() {
-        let owner = names
-            .get(&(imported_functions + index))
-            .map_or("(unnamed)", |name: &String| crate_of(name));
-        *totals.entry(owner.to_owned()).or_default() += size;
+    let mut crates: BTreeMap<String, usize> = BTreeMap::new();
+    if data > 0 {
+        crates.insert("(data: strings and tables)".into(), data);
     }
-    let mut top: Vec<(String, usize)> = totals.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(HOW_MANY);
-    top
+    let mut functions = Vec::new();
+    for (index, size) in bodies.into_iter().enumerate() {
+        let name = names
+            .get(&(imported_functions + index))
+            .map_or("(unnamed)", String::as_str);
+        *crates.entry(crate_of(name).to_owned()).or_default() += size;
+        functions.push((readable(name), size));
+    }
+    Contributors {
+        crates: largest(crates.into_iter().collect()),
+        functions: largest(functions),
+    }
+}
+
+fn largest(mut entries: Vec<(String, usize)>) -> Vec<(String, usize)> {
+    entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    entries.truncate(HOW_MANY);
+    entries
+}
+
+/// A function's name without what only the compiler needs: the `::h0123…` hash at its end and
+/// the `[c5930…]` disambiguators after crate names.
+fn readable(name: &str) -> String {
+    let name = match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => name,
+    };
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(open) = rest.find('[') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after.find(']') {
+            Some(close) if after[1..close].bytes().all(|b| b.is_ascii_hexdigit()) && close > 1 => {
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `core[c59…]::fmt::write` → `core`; `<serde_json::Value as core::fmt::Debug>::fmt` →
@@ -183,8 +225,9 @@ mod tests {
         write_name(&mut producers, "producers");
         section(&mut module, 0, &producers);
 
+        let top = top(&module);
         assert_eq!(
-            top(&module),
+            top.crates,
             [
                 ("serde_json".to_owned(), 30),
                 ("core".to_owned(), 10),
@@ -192,7 +235,18 @@ mod tests {
                 ("(wasm-bindgen runtime)".to_owned(), 5),
             ]
         );
-        assert_eq!(top(b"not wasm"), []);
+        assert_eq!(
+            top.functions,
+            [
+                (
+                    "<serde_json::Value as core::fmt::Debug>::fmt".to_owned(),
+                    30
+                ),
+                ("core::fmt::write".to_owned(), 10),
+                ("__wbindgen_malloc".to_owned(), 5),
+            ]
+        );
+        assert_eq!(super::top(b"not wasm"), Contributors::default());
         assert_eq!(crate_of("<u64 as core::fmt::Display>::fmt"), "core");
         assert_eq!(
             crate_of("<T as alloc::string::ToString>::to_string"),
@@ -204,5 +258,19 @@ mod tests {
             "core"
         );
         assert_eq!(crate_of("js_sys::futures::queue::Queue::new"), "js_sys");
+    }
+
+    #[test]
+    fn function_names_lose_hashes_and_disambiguators_only() {
+        assert_eq!(
+            readable("postlogin::json::Parser::value::h79e8ac12ac77e09b"),
+            "postlogin::json::Parser::value"
+        );
+        assert_eq!(
+            readable("<char as core[c5930c85a12de822]::fmt::Debug>::fmt"),
+            "<char as core::fmt::Debug>::fmt"
+        );
+        assert_eq!(readable("<[u8]>::starts_with"), "<[u8]>::starts_with");
+        assert_eq!(readable("a::hello"), "a::hello");
     }
 }

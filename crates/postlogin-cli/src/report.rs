@@ -7,8 +7,9 @@ use crate::manifest::ActionCrate;
 pub struct SizeReport {
     name: String,
     parts: Vec<(&'static str, usize)>,
-    /// The largest crates (and the data section) inside the wasm, before wasm-opt.
-    contributors: Vec<(String, usize)>,
+    /// The largest crates (and the data section) and functions inside the wasm, before
+    /// wasm-opt.
+    contributors: crate::contributors::Contributors,
     total: usize,
     wasm_sha256: String,
 }
@@ -48,12 +49,18 @@ impl SizeReport {
             self.total,
             self.total as f64 * 100.0 / AUTH0_CODE_LIMIT as f64
         ));
-        if !self.contributors.is_empty() {
+        for (what, entries) in [
+            ("by crate", &self.contributors.crates),
+            ("by function", &self.contributors.functions),
+        ] {
+            if entries.is_empty() {
+                continue;
+            }
             text.push_str(&format!(
-                "{:>12} inside the wasm from wasm-pack, by crate (before wasm-opt):\n",
+                "{:>12} inside the wasm from wasm-pack, {what} (before wasm-opt):\n",
                 "Largest"
             ));
-            for (owner, bytes) in &self.contributors {
+            for (owner, bytes) in entries {
                 text.push_str(&format!("{:>12} {bytes:>9} bytes  {owner}\n", ""));
             }
         }
@@ -74,8 +81,15 @@ impl SizeReport {
             "parts": parts,
             "contributors": self
                 .contributors
+                .crates
                 .iter()
                 .map(|(owner, bytes)| serde_json::json!({"crate": owner, "bytes": bytes}))
+                .collect::<Vec<_>>(),
+            "functions": self
+                .contributors
+                .functions
+                .iter()
+                .map(|(function, bytes)| serde_json::json!({"function": function, "bytes": bytes}))
                 .collect::<Vec<_>>(),
         })
         .to_string()

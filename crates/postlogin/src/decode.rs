@@ -5,9 +5,6 @@
 //! `#[derive(Deserialize)]` on the event's dozen structs tripled the Action's wasm: each struct
 //! instantiates serde's visitor machinery, and type errors pull in float formatting.
 
-use std::cell::{OnceCell, RefCell};
-use std::fmt;
-
 use serde_json::{Map, Value};
 
 /// Why a value does not fit, and where (outermost step first once complete).
@@ -68,21 +65,13 @@ fn kind_of(value: &Value) -> &'static str {
 
 /// A type that can be taken out of JSON. `absent` is its value when the field is missing or
 /// null: `None` means the field is required.
-/// Public only so that `Lazy` can name it; the module is private, so nothing outside can.
+/// Public only so that `Lazy` can name it in its bounds; the module is private, so nothing
+/// outside the crate can.
 pub trait FromJson: Sized {
     fn from_json(value: Value) -> Result<Self, DecodeError>;
 
     fn absent() -> Option<Self> {
         None
-    }
-
-    /// As the field `key` of an object: only [`Lazy`] needs to know its key.
-    fn from_json_at(value: Value, _key: &'static str) -> Result<Self, DecodeError> {
-        Self::from_json(value)
-    }
-
-    fn absent_at(_key: &'static str) -> Option<Self> {
-        Self::absent()
     }
 }
 
@@ -183,8 +172,8 @@ impl Fields {
     #[inline(never)]
     pub(crate) fn take<T: FromJson + Default>(&mut self, key: &'static str) -> T {
         let result = match self.remove(key) {
-            None => T::absent_at(key).ok_or(None),
-            Some(value) => T::from_json_at(value, key).map_err(Some),
+            None => T::absent().ok_or(None),
+            Some(value) => T::from_json(value).map_err(Some),
         };
         result.unwrap_or_else(|err| {
             self.record(key, err);
@@ -211,124 +200,6 @@ impl Fields {
             Some(err) => Err(err),
             None => Ok(decoded),
         }
-    }
-}
-
-/// A part of the event decoded the first time the Action reads it (through `Deref`, so
-/// `event.user.email` reads as if it were a plain field). An Action pays, in wasm bytes and in
-/// time per login, only for the parts it reads: the decoding of a part it never touches is not
-/// even compiled in.
-///
-/// A part that does not fit its type reads as empty (`Default`), and the login then fails as a
-/// malformed event, naming the field, once the Action returns: fail-closed, with nothing applied.
-/// A malformed part the Action never reads goes unnoticed, as it would in JavaScript.
-pub struct Lazy<T> {
-    key: &'static str,
-    raw: RefCell<Option<Raw>>,
-    decoded: OnceCell<T>,
-    error: OnceCell<DecodeError>,
-}
-
-/// What a part is before it is read: parsed JSON, or still its text, which is then parsed only
-/// if the Action reads it (the event arrives as text, and most of it is never read).
-#[derive(Clone)]
-enum Raw {
-    Value(Value),
-    Text(String),
-}
-
-impl<T: FromJson + Default> Lazy<T> {
-    fn new(key: &'static str, raw: Option<Value>) -> Self {
-        Lazy {
-            key,
-            raw: RefCell::new(raw.map(Raw::Value)),
-            decoded: OnceCell::new(),
-            error: OnceCell::new(),
-        }
-    }
-
-    /// The part `key` as JSON text, parsed when first read.
-    pub(crate) fn from_text(key: &'static str, text: &str) -> Self {
-        Lazy {
-            key,
-            raw: RefCell::new(Some(Raw::Text(text.to_owned()))),
-            decoded: OnceCell::new(),
-            error: OnceCell::new(),
-        }
-    }
-
-    /// Why this part did not decode, once it has been read.
-    pub(crate) fn error(&self) -> Option<&DecodeError> {
-        self.error.get()
-    }
-
-    /// Decodes it now if it has not been read yet; its error, if any.
-    pub(crate) fn validate(&self) -> Option<&DecodeError> {
-        let _ = &**self;
-        self.error()
-    }
-}
-
-impl<T: FromJson + Default> std::ops::Deref for Lazy<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        self.decoded.get_or_init(|| {
-            let raw = match self.raw.borrow_mut().take() {
-                Some(Raw::Text(text)) => crate::json::parse(&text).filter(|value| !value.is_null()),
-                Some(Raw::Value(value)) => Some(value),
-                None => None,
-            };
-            let result = match raw {
-                None => T::absent().ok_or_else(|| DecodeError::missing(self.key)),
-                Some(value) => T::from_json(value).map_err(|err| err.at(self.key.to_owned())),
-            };
-            result.unwrap_or_else(|err| {
-                let _ = self.error.set(err);
-                T::default()
-            })
-        })
-    }
-}
-
-impl<T: FromJson + Default> FromJson for Lazy<T> {
-    fn from_json(value: Value) -> Result<Self, DecodeError> {
-        Ok(Lazy::new("", Some(value)))
-    }
-
-    fn absent() -> Option<Self> {
-        Some(Lazy::new("", None))
-    }
-
-    fn from_json_at(value: Value, key: &'static str) -> Result<Self, DecodeError> {
-        Ok(Lazy::new(key, Some(value)))
-    }
-
-    fn absent_at(key: &'static str) -> Option<Self> {
-        Some(Lazy::new(key, None))
-    }
-}
-
-impl<T: FromJson + Default> Default for Lazy<T> {
-    fn default() -> Self {
-        Lazy::new("", None)
-    }
-}
-
-impl<T: FromJson + Default + Clone> Clone for Lazy<T> {
-    fn clone(&self) -> Self {
-        Lazy {
-            key: self.key,
-            raw: self.raw.clone(),
-            decoded: self.decoded.clone(),
-            error: self.error.clone(),
-        }
-    }
-}
-
-impl<T: FromJson + Default + fmt::Debug> fmt::Debug for Lazy<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 

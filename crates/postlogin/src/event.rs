@@ -6,8 +6,9 @@
 
 use serde_json::Value;
 
-pub use crate::decode::Lazy;
 use crate::decode::{json_struct, DecodeError, FromJson};
+pub use crate::lazy::Lazy;
+use crate::lazy::RawPart;
 use crate::secrets::Secrets;
 use crate::Error;
 
@@ -36,28 +37,38 @@ macro_rules! each_part {
     };
 }
 
-json_struct! {
-    /// Every part but `secrets` is [`Lazy`]: decoded the first time the Action reads it.
-    pub struct Event {
-        pub user: Lazy<User> = "user",
-        pub secrets: Secrets = "secrets",
-        pub client: Lazy<Option<Client>> = "client",
-        pub connection: Lazy<Option<Connection>> = "connection",
-        pub request: Lazy<Option<Request>> = "request",
-        pub transaction: Lazy<Option<Transaction>> = "transaction",
-        pub authorization: Lazy<Option<Authorization>> = "authorization",
-        pub organization: Lazy<Option<Organization>> = "organization",
-        pub resource_server: Lazy<Option<ResourceServer>> = "resource_server",
-        pub stats: Lazy<Option<Stats>> = "stats",
-        pub tenant: Lazy<Option<Tenant>> = "tenant",
-        pub authentication: Lazy<Option<Authentication>> = "authentication",
-        /// The user's session (its devices and the applications it has served).
-        pub session: Lazy<Option<Session>> = "session",
-        /// On a refresh-token exchange: the token being exchanged.
-        pub refresh_token: Lazy<Option<RefreshToken>> = "refresh_token",
-        pub prompt: Lazy<Option<Prompt>> = "prompt",
-        pub custom_domain: Lazy<Option<CustomDomain>> = "custom_domain",
-        pub security_context: Lazy<Option<SecurityContext>> = "security_context",
+/// The post-login event. Every part but `secrets` is [`Lazy`]: decoded the first time the
+/// Action reads it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Event {
+    pub user: Lazy<User>,
+    pub secrets: Secrets,
+    pub client: Lazy<Option<Client>>,
+    pub connection: Lazy<Option<Connection>>,
+    pub request: Lazy<Option<Request>>,
+    pub transaction: Lazy<Option<Transaction>>,
+    pub authorization: Lazy<Option<Authorization>>,
+    pub organization: Lazy<Option<Organization>>,
+    pub resource_server: Lazy<Option<ResourceServer>>,
+    pub stats: Lazy<Option<Stats>>,
+    pub tenant: Lazy<Option<Tenant>>,
+    pub authentication: Lazy<Option<Authentication>>,
+    /// The user's session (its devices and the applications it has served).
+    pub session: Lazy<Option<Session>>,
+    /// On a refresh-token exchange: the token being exchanged.
+    pub refresh_token: Lazy<Option<RefreshToken>>,
+    pub prompt: Lazy<Option<Prompt>>,
+    pub custom_domain: Lazy<Option<CustomDomain>>,
+    pub security_context: Lazy<Option<SecurityContext>>,
+}
+
+/// `secrets`, parsed at once: failure messages are scrubbed of their values.
+fn secrets(value: Option<Value>) -> Result<Secrets, Error> {
+    match value.filter(|value| !value.is_null()) {
+        None => Ok(Secrets::default()),
+        Some(value) => Secrets::from_json(value)
+            .map_err(|err| Error::MalformedEvent(err.at("secrets".into()).message())),
     }
 }
 
@@ -92,54 +103,89 @@ impl Event {
     /// Only checks that the event is an object: its parts decode when the Action reads them
     /// (see [`Lazy`]), and [`Event::read_error`] says afterwards whether one did not fit.
     pub(crate) fn from_json_lazily(value: Value) -> Result<Event, Error> {
-        <Event as FromJson>::from_json(value).map_err(|err| Error::MalformedEvent(err.message()))
+        let Value::Object(members) = value else {
+            return Err(Error::MalformedEvent(
+                DecodeError::mismatch("an object", &value).message(),
+            ));
+        };
+        let mut event = Event::absent();
+        for (name, value) in members {
+            if name == "secrets" {
+                event.secrets = secrets(Some(value))?;
+            } else if let Some(part) = event.part_mut(&name) {
+                part.set_value(value);
+            }
+        }
+        Ok(event)
     }
 
     /// The event as JSON text (as the shim hands it over), split into its parts without
     /// parsing them: a part is parsed when the Action first reads it. Only `secrets` is parsed
     /// at once (failure messages are scrubbed of their values).
     pub(crate) fn from_json_text_lazily(text: &str) -> Result<Event, Error> {
-        let members = crate::json::object_members(text).ok_or_else(|| {
-            Error::MalformedEvent(if crate::json::parse(text).is_some() {
-                "expected an object".into()
-            } else {
-                "not JSON".into()
-            })
-        })?;
-        // Every part absent, each knowing its name (for "missing field `user`").
-        let mut event = Event::from_json_lazily(Value::Object(serde_json::Map::new()))?;
+        let Some(members) = crate::json::object_members(text) else {
+            return Err(match crate::json::parse(text) {
+                Some(value) => {
+                    Error::MalformedEvent(DecodeError::mismatch("an object", &value).message())
+                }
+                None => Error::MalformedEvent("not JSON".into()),
+            });
+        };
+        let mut event = Event::absent();
         for (name, part) in members {
-            match name.as_str() {
-                "user" => event.user = Lazy::from_text("user", part),
-                "secrets" => {
-                    event.secrets = crate::json::parse(part)
-                        .filter(|value| !value.is_null())
-                        .map_or(Ok(Secrets::default()), Secrets::from_json)
-                        .map_err(|err| Error::MalformedEvent(err.at("secrets".into()).message()))?
-                }
-                "client" => event.client = Lazy::from_text("client", part),
-                "connection" => event.connection = Lazy::from_text("connection", part),
-                "request" => event.request = Lazy::from_text("request", part),
-                "transaction" => event.transaction = Lazy::from_text("transaction", part),
-                "authorization" => event.authorization = Lazy::from_text("authorization", part),
-                "organization" => event.organization = Lazy::from_text("organization", part),
-                "resource_server" => {
-                    event.resource_server = Lazy::from_text("resource_server", part)
-                }
-                "stats" => event.stats = Lazy::from_text("stats", part),
-                "tenant" => event.tenant = Lazy::from_text("tenant", part),
-                "authentication" => event.authentication = Lazy::from_text("authentication", part),
-                "session" => event.session = Lazy::from_text("session", part),
-                "refresh_token" => event.refresh_token = Lazy::from_text("refresh_token", part),
-                "prompt" => event.prompt = Lazy::from_text("prompt", part),
-                "custom_domain" => event.custom_domain = Lazy::from_text("custom_domain", part),
-                "security_context" => {
-                    event.security_context = Lazy::from_text("security_context", part)
-                }
-                _ => {} // Auth0 adds fields over time
+            if name == "secrets" {
+                event.secrets = secrets(crate::json::parse(part))?;
+            } else if let Some(slot) = event.part_mut(&name) {
+                slot.set_text(part);
             }
         }
         Ok(event)
+    }
+
+    /// Every part absent, each knowing its name (for "missing field `user`").
+    fn absent() -> Event {
+        Event {
+            user: Lazy::named("user"),
+            secrets: Secrets::default(),
+            client: Lazy::named("client"),
+            connection: Lazy::named("connection"),
+            request: Lazy::named("request"),
+            transaction: Lazy::named("transaction"),
+            authorization: Lazy::named("authorization"),
+            organization: Lazy::named("organization"),
+            resource_server: Lazy::named("resource_server"),
+            stats: Lazy::named("stats"),
+            tenant: Lazy::named("tenant"),
+            authentication: Lazy::named("authentication"),
+            session: Lazy::named("session"),
+            refresh_token: Lazy::named("refresh_token"),
+            prompt: Lazy::named("prompt"),
+            custom_domain: Lazy::named("custom_domain"),
+            security_context: Lazy::named("security_context"),
+        }
+    }
+
+    /// The part called `name`; `None` for a field Auth0 added that this version does not know.
+    fn part_mut(&mut self, name: &str) -> Option<&mut RawPart> {
+        Some(match name {
+            "user" => self.user.part_mut(),
+            "client" => self.client.part_mut(),
+            "connection" => self.connection.part_mut(),
+            "request" => self.request.part_mut(),
+            "transaction" => self.transaction.part_mut(),
+            "authorization" => self.authorization.part_mut(),
+            "organization" => self.organization.part_mut(),
+            "resource_server" => self.resource_server.part_mut(),
+            "stats" => self.stats.part_mut(),
+            "tenant" => self.tenant.part_mut(),
+            "authentication" => self.authentication.part_mut(),
+            "session" => self.session.part_mut(),
+            "refresh_token" => self.refresh_token.part_mut(),
+            "prompt" => self.prompt.part_mut(),
+            "custom_domain" => self.custom_domain.part_mut(),
+            "security_context" => self.security_context.part_mut(),
+            _ => return None,
+        })
     }
 
     /// The first part the Action read that did not fit its type, as the login's error.

@@ -28,6 +28,7 @@ mod event;
 mod host;
 pub mod http;
 mod json;
+mod lazy;
 mod oauth;
 mod outcome;
 mod policy;

@@ -1,0 +1,122 @@
+//! [`Lazy`]: a part of the event decoded the first time the Action reads it.
+
+use std::cell::{OnceCell, RefCell};
+use std::fmt;
+use std::ops::Deref;
+
+use serde_json::Value;
+
+use crate::decode::{DecodeError, FromJson};
+
+/// A part of the event (`event.user`, `event.client`…) decoded the first time the Action reads
+/// it, through `Deref`, so `event.user.email` reads as if it were a plain field. An Action pays,
+/// in wasm bytes and in time per login, only for the parts it reads: the decoding of a part it
+/// never touches is not even compiled in, and its JSON is never parsed.
+///
+/// A part that does not fit its type reads as empty (`Default`), and the login then fails as a
+/// malformed event, naming the field, once the Action returns: fail-closed, with nothing applied.
+/// A malformed part the Action never reads goes unnoticed, as it would in JavaScript.
+pub struct Lazy<T> {
+    part: RawPart,
+    decoded: OnceCell<T>,
+    error: OnceCell<DecodeError>,
+}
+
+/// What a part is until it is read; the same for every part's type, so its code exists once.
+#[derive(Clone)]
+pub(crate) struct RawPart {
+    name: &'static str,
+    raw: RefCell<Option<Raw>>,
+}
+
+#[derive(Clone)]
+enum Raw {
+    Value(Value),
+    /// The event arrives as JSON text, and most of it is never read: parsed on first read.
+    Text(String),
+}
+
+impl RawPart {
+    pub(crate) fn set_text(&mut self, text: &str) {
+        *self.raw.get_mut() = Some(Raw::Text(text.to_owned()));
+    }
+
+    pub(crate) fn set_value(&mut self, value: Value) {
+        *self.raw.get_mut() = Some(Raw::Value(value));
+    }
+
+    /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
+    /// only sends `JSON.stringify` output) reads as null, as a missing part does.
+    fn take(&self) -> Option<Value> {
+        let value = match self.raw.borrow_mut().take()? {
+            Raw::Value(value) => value,
+            Raw::Text(text) => crate::json::parse(&text)?,
+        };
+        (!value.is_null()).then_some(value)
+    }
+}
+
+impl<T> Lazy<T> {
+    /// The part `name` of the event, absent until it is given its JSON.
+    pub(crate) fn named(name: &'static str) -> Self {
+        Lazy {
+            part: RawPart {
+                name,
+                raw: RefCell::new(None),
+            },
+            decoded: OnceCell::new(),
+            error: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn part_mut(&mut self) -> &mut RawPart {
+        &mut self.part
+    }
+
+    /// Why this part did not decode, once it has been read.
+    pub(crate) fn error(&self) -> Option<&DecodeError> {
+        self.error.get()
+    }
+}
+
+impl<T: FromJson + Default> Lazy<T> {
+    /// Decodes it now if it has not been read yet; its error, if any.
+    pub(crate) fn validate(&self) -> Option<&DecodeError> {
+        let _ = &**self;
+        self.error()
+    }
+}
+
+impl<T: FromJson + Default> Deref for Lazy<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.decoded.get_or_init(|| {
+            let name = self.part.name;
+            let result = match self.part.take() {
+                None => T::absent().ok_or_else(|| DecodeError::missing(name)),
+                Some(value) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
+            };
+            result.unwrap_or_else(|err| {
+                let _ = self.error.set(err);
+                T::default()
+            })
+        })
+    }
+}
+
+impl<T: Clone> Clone for Lazy<T> {
+    fn clone(&self) -> Self {
+        Lazy {
+            part: self.part.clone(),
+            decoded: self.decoded.clone(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+impl<T: FromJson + Default + fmt::Debug> fmt::Debug for Lazy<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
