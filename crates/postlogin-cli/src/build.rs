@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::artifact::Artifact;
 use crate::manifest::ActionCrate;
 use crate::report::SizeReport;
-use crate::{tools, CliError};
+use crate::{panics, tools, CliError};
 
 /// Auth0 refuses Action code above 100 kB.
 pub const AUTH0_CODE_LIMIT: usize = 100_000;
@@ -86,9 +86,15 @@ pub fn build(action: &ActionCrate, out: &Path, json: bool) -> Result<String, Cli
     let glue = String::from_utf8(read(&pkg.join("action.js"))?)
         .map_err(|_| CliError::Build("wasm-bindgen's glue is not UTF-8".into()))?;
 
-    progress("Optimizing", "wasm-opt -Oz");
+    let (trapping, panic_entry_points) = panics::trap_at_once(&raw_wasm);
+    let trapping_path = work.join("action.trap.wasm");
+    write(&trapping_path, &trapping)?;
+    progress(
+        "Optimizing",
+        &format!("wasm-opt -Oz ({panic_entry_points} panic entry points trap at once)"),
+    );
     let optimized = work.join("action.opt.wasm");
-    wasm_opt(&pkg.join("action_bg.wasm"), &optimized)?;
+    wasm_opt(&trapping_path, &optimized)?;
     let optimized_wasm = read(&optimized)?;
 
     progress(

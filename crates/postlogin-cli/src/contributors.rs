@@ -64,7 +64,7 @@ fn largest(mut entries: Vec<(String, usize)>) -> Vec<(String, usize)> {
 
 /// A function's name without what only the compiler needs: the `::h0123…` hash at its end and
 /// the `[c5930…]` disambiguators after crate names.
-fn readable(name: &str) -> String {
+pub(crate) fn readable(name: &str) -> String {
     let name = match name.rsplit_once("::h") {
         Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
             head
@@ -121,7 +121,7 @@ fn crate_of(name: &str) -> &str {
     }
 }
 
-fn count_imported_functions(section: &[u8]) -> Option<usize> {
+pub(crate) fn count_imported_functions(section: &[u8]) -> Option<usize> {
     let mut reader = Reader {
         bytes: section,
         at: 0,
@@ -153,7 +153,7 @@ fn body_sizes(section: &[u8]) -> Option<Vec<usize>> {
 }
 
 /// Subsection 1 of the custom section `name`: function index → name.
-fn function_names(section: &[u8]) -> Option<BTreeMap<usize, String>> {
+pub(crate) fn function_names(section: &[u8]) -> Option<BTreeMap<usize, String>> {
     let mut reader = Reader {
         bytes: section,
         at: 0,

@@ -9,6 +9,7 @@ mod export;
 mod imports;
 mod management;
 mod manifest;
+mod panics;
 mod report;
 mod scaffold;
 mod secret_args;
