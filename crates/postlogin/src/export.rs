@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::api::Api;
 use crate::event::Event;
-use crate::host::runtime::{self, RuntimeHost};
+use crate::host::runtime::{self, Global, RuntimeHost};
 use crate::json;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
@@ -27,12 +27,10 @@ use crate::Error;
 
 type Task = Pin<Box<dyn Future<Output = Outcome>>>;
 
-thread_local! {
-    /// Logins in progress, by task id (a free slot is `None` and gets reused).
-    static TASKS: RefCell<Vec<Option<Task>>> = const { RefCell::new(Vec::new()) };
-    /// `[package.metadata.postlogin]`, handed over once per instance by `configure`.
-    static POLICY: Cell<Option<&'static Policy>> = const { Cell::new(None) };
-}
+/// Logins in progress, by task id (a free slot is `None` and gets reused).
+static TASKS: Global<RefCell<Vec<Option<Task>>>> = Global::new(Vec::new());
+/// `[package.metadata.postlogin]`, handed over once per instance by `configure`.
+static POLICY: Global<Cell<Option<&'static Policy>>> = Global::cell(None);
 
 /// The shim's first call into a new instance: the policy as numbers (parsing JSON for it
 /// would put the parser into Actions that need none).

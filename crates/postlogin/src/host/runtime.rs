@@ -26,19 +26,60 @@ extern "C" {
     fn host_call(api: &str, args: &str) -> String;
 }
 
-thread_local! {
-    /// Module scope of the wasm instance: survives between logins on a warm Actions instance.
-    /// A handful of entries: a Vec, where a map would add kilobytes of wasm.
-    static MEMORY: RefCell<Vec<(String, CacheRecord)>> = const { RefCell::new(Vec::new()) };
-    /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
-    /// runs, only between calls.
-    static NOW: Cell<f64> = const { Cell::new(0.0) };
-    /// Requests parked during the current poll, for the shim: `(id, description)`.
-    static OUTBOX: RefCell<Vec<(u32, Value)>> = const { RefCell::new(Vec::new()) };
-    /// Answers the shim delivered and no future has taken yet.
-    static ANSWERS: RefCell<Vec<(u32, Answer)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_REQUEST: Cell<u32> = const { Cell::new(0) };
+/// State of the wasm instance. The wasm runs one thread (wasm32-unknown-unknown without the
+/// atomics feature), so a plain static does: `thread_local!` would add an error path for access
+/// during thread teardown, and with it `Debug` formatting that every Action would carry.
+pub(crate) struct Global<T>(T);
+
+// SAFETY: one thread, and the values are only reached through the methods below.
+unsafe impl<T> Sync for Global<T> {}
+
+impl<T> Global<RefCell<T>> {
+    pub(crate) const fn new(value: T) -> Self {
+        Global(RefCell::new(value))
+    }
+
+    pub(crate) fn with_borrow<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0.borrow())
+    }
+
+    pub(crate) fn with_borrow_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.0.borrow_mut())
+    }
+
+    pub(crate) fn take(&self) -> T
+    where
+        T: Default,
+    {
+        self.0.take()
+    }
 }
+
+impl<T: Copy> Global<Cell<T>> {
+    pub(crate) const fn cell(value: T) -> Self {
+        Global(Cell::new(value))
+    }
+
+    pub(crate) fn get(&self) -> T {
+        self.0.get()
+    }
+
+    pub(crate) fn set(&self, value: T) {
+        self.0.set(value);
+    }
+}
+
+/// Module scope of the wasm instance: survives between logins on a warm Actions instance.
+/// A handful of entries: a Vec, where a map would add kilobytes of wasm.
+static MEMORY: Global<RefCell<Vec<(String, CacheRecord)>>> = Global::new(Vec::new());
+/// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
+/// runs, only between calls.
+static NOW: Global<Cell<f64>> = Global::cell(0.0);
+/// Requests parked during the current poll, for the shim: `(id, description)`.
+static OUTBOX: Global<RefCell<Vec<(u32, Value)>>> = Global::new(Vec::new());
+/// Answers the shim delivered and no future has taken yet.
+static ANSWERS: Global<RefCell<Vec<(u32, Answer)>>> = Global::new(Vec::new());
+static NEXT_REQUEST: Global<Cell<u32>> = Global::cell(0);
 
 pub(crate) fn set_now(now_ms: f64) {
     NOW.set(now_ms);
