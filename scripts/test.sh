@@ -40,8 +40,8 @@ gate() {
   fi
   echo "size: $1 is $size bytes (gate $limit)"
 }
-gate enrich-from-backend 64000
-gate hello-claim 28000
+gate enrich-from-backend 54000
+gate hello-claim 26000
 
 section "deploy and export: the real binary against a local Management API emulator (cargo test)"
 # --include-ignored adds the two runs that build the example for real before deploying/exporting.
