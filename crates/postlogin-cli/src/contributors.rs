@@ -181,13 +181,7 @@ pub(crate) fn function_names(section: &[u8]) -> Option<BTreeMap<usize, String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasm::{write_leb, write_name};
-
-    fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
-        out.push(id);
-        write_leb(out, payload.len() as u32);
-        out.extend_from_slice(payload);
-    }
+    use crate::wasm::{write_leb, write_name, write_section as section};
 
     #[test]
     fn code_is_attributed_to_crates_through_the_name_section() {

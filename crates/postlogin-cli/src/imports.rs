@@ -5,7 +5,7 @@
 //! imports, in a file Auth0 caps at 100 kB. This renames them `a`, `b`, … in the wasm's import
 //! section and in the glue's import object, where each must be found exactly once.
 
-use crate::wasm::{write_leb, write_name, Reader};
+use crate::wasm::{write_leb, write_name, write_section, Reader};
 use crate::CliError;
 
 /// The module name wasm-bindgen gives the glue's imports, and the one we give them.
@@ -32,9 +32,7 @@ pub fn shorten(wasm: &[u8]) -> Result<Renamed, CliError> {
         } else {
             payload.to_vec()
         };
-        out.push(id);
-        write_leb(&mut out, payload.len() as u32);
-        out.extend_from_slice(&payload);
+        write_section(&mut out, id, &payload);
     }
     Ok(Renamed { wasm: out, names })
 }

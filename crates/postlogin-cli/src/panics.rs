@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use crate::contributors::{count_imported_functions, function_names};
-use crate::wasm::{sections, write_leb, Reader};
+use crate::wasm::{sections, write_leb, write_section, Reader};
 
 /// The diverging panic entry points, by name without crate disambiguators (`core::…`), as the
 /// name section of wasm-bindgen's output spells them.
@@ -93,9 +93,7 @@ fn rewrite(module: &[u8]) -> Option<(Vec<u8>, usize)> {
         } else {
             payload
         };
-        out.push(id);
-        write_leb(&mut out, u32::try_from(payload.len()).ok()?);
-        out.extend_from_slice(payload);
+        write_section(&mut out, id, payload);
     }
     Some((out, count))
 }
@@ -141,13 +139,7 @@ fn without_disambiguators(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasm::write_name;
-
-    fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
-        out.push(id);
-        write_leb(out, payload.len() as u32);
-        out.extend_from_slice(payload);
-    }
+    use crate::wasm::{write_name, write_section as section};
 
     /// One imported function, then bodies named after `functions`, each 4 bytes of `i`.
     fn module(functions: &[&str]) -> Vec<u8> {

@@ -55,6 +55,13 @@ pub fn sections(module: &[u8]) -> Option<Vec<(u8, &[u8])>> {
     Some(sections)
 }
 
+/// A section: its id, its size and its payload.
+pub fn write_section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
+    out.push(id);
+    write_leb(out, payload.len() as u32);
+    out.extend_from_slice(payload);
+}
+
 pub fn write_leb(out: &mut Vec<u8>, mut value: u32) {
     loop {
         let byte = (value & 0x7f) as u8;
