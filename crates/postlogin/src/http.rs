@@ -139,13 +139,7 @@ impl Request {
     /// Plain `http://` carries credentials and answers in clear: loopback only, unless the
     /// Action opted in.
     fn check_transport_security(&self, policy: &Policy) -> Result<(), Error> {
-        let Some((scheme, rest)) = crate::url::split_scheme(&self.url) else {
-            return Ok(());
-        };
-        if !scheme.eq_ignore_ascii_case("http")
-            || policy.allow_insecure_http
-            || is_loopback(host_of(rest))
-        {
+        if policy.allow_insecure_http || !crate::url::is_plain_http_beyond_loopback(&self.url) {
             return Ok(());
         }
         Err(Error::InsecureUrl {
@@ -271,28 +265,6 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
-}
-
-/// `host` of `host:port/path` (userinfo dropped, IPv6 brackets kept).
-fn host_of(authority_and_path: &str) -> &str {
-    let authority = authority_and_path
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let authority = authority.rsplit('@').next().unwrap_or_default();
-    match authority.find(']') {
-        Some(end) if authority.starts_with('[') => &authority[..=end],
-        _ => authority.split(':').next().unwrap_or_default(),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let octets: Vec<&str> = host.split('.').collect();
-    host.eq_ignore_ascii_case("localhost")
-        || host == "[::1]"
-        || (octets.len() == 4
-            && octets[0] == "127"
-            && octets.iter().all(|octet| octet.parse::<u8>().is_ok()))
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not honoured: no retry then).

@@ -71,24 +71,10 @@ impl BaseUrl {
         &self.0
     }
 
-    /// Whether this is plain `http://` to a host other than loopback (`localhost`, `127.x.y.z`,
-    /// `[::1]`): a clear-text hop that anyone on the way can read and rewrite.
+    /// Whether this is plain `http://` to a host other than loopback (see
+    /// [`is_plain_http_beyond_loopback`]).
     pub(crate) fn is_plain_http_beyond_loopback(&self) -> bool {
-        let Some((scheme, rest)) = split_scheme(&self.0) else {
-            return false;
-        };
-        let authority = rest.split('/').next().unwrap_or_default();
-        let host = match authority.find(']') {
-            Some(end) if authority.starts_with('[') => &authority[..=end],
-            _ => authority.split(':').next().unwrap_or_default(),
-        };
-        let octets: Vec<&str> = host.split('.').collect();
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host == "[::1]"
-            || (octets.len() == 4
-                && octets[0] == "127"
-                && octets.iter().all(|octet| octet.parse::<u8>().is_ok()));
-        scheme.eq_ignore_ascii_case("http") && !loopback
+        is_plain_http_beyond_loopback(&self.0)
     }
 }
 
@@ -96,6 +82,37 @@ impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BaseUrl({})", self.0)
     }
+}
+
+/// Whether `url` is plain `http://` to a host other than loopback (`localhost`, `127.x.y.z`,
+/// `[::1]`): a clear-text hop that anyone on the way can read and rewrite.
+pub(crate) fn is_plain_http_beyond_loopback(url: &str) -> bool {
+    match split_scheme(url) {
+        Some((scheme, rest)) => scheme.eq_ignore_ascii_case("http") && !is_loopback(host_of(rest)),
+        None => false,
+    }
+}
+
+/// `host` of `host:port/path` (userinfo dropped, IPv6 brackets kept).
+fn host_of(authority_and_path: &str) -> &str {
+    let authority = authority_and_path
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    match authority.find(']') {
+        Some(end) if authority.starts_with('[') => &authority[..=end],
+        _ => authority.split(':').next().unwrap_or_default(),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let octets: Vec<&str> = host.split('.').collect();
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || (octets.len() == 4
+            && octets[0] == "127"
+            && octets.iter().all(|octet| octet.parse::<u8>().is_ok()))
 }
 
 /// `("https", "host/path")` for `https://host/path`. A byte scan rather than `split_once("://")`:
