@@ -328,7 +328,8 @@ impl<'a> Parser<'a> {
                 });
             match magnitude {
                 Some(n) if !negative => return Some(Value::Number(n.into())),
-                Some(n) if n <= 1 << 63 => {
+                // `-0` is the float negative zero, as JSON.parse and serde_json read it.
+                Some(n) if n != 0 && n <= 1 << 63 => {
                     return Some(Value::Number((0i64.wrapping_sub_unsigned(n)).into()))
                 }
                 _ => {} // beyond 64 bits: a float, as JSON.parse reads it
@@ -544,6 +545,89 @@ mod tests {
             assert_eq!(object_members(text), None, "{text}");
         }
         assert_eq!(object_members(" {} "), Some(Vec::new()));
+    }
+
+    /// A tiny deterministic generator, so a failure is reproducible.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+
+        fn value(&mut self, depth: u32) -> Value {
+            match self.below(if depth > 3 { 5 } else { 7 }) {
+                0 => Value::Null,
+                1 => Value::Bool(self.below(2) == 0),
+                2 => json!(self.below(1 << 40) as i64 - (1 << 39)),
+                3 => json!(self.below(1000) as f64 / 8.0 - 60.0),
+                4 => {
+                    let pool = [
+                        "", "a", "\"", "\\", "\n", "é", "😀", "}]", "{\"x\":[", "\u{1}",
+                    ];
+                    Value::String(
+                        (0..self.below(4))
+                            .map(|_| pool[self.below(10) as usize])
+                            .collect(),
+                    )
+                }
+                5 => Value::Array((0..self.below(4)).map(|_| self.value(depth + 1)).collect()),
+                _ => Value::Object(
+                    (0..self.below(4))
+                        .map(|i| (format!("k{i}{}", self.below(3)), self.value(depth + 1)))
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn random_documents_parse_and_split_as_serde_json_reads_them() {
+        let mut random = Random(42);
+        for _ in 0..2000 {
+            let value = random.value(0);
+            let text = serde_json::to_string_pretty(&value).unwrap();
+            assert_eq!(parse(&text).as_ref(), Some(&value), "{text}");
+            if let Value::Object(members) = &value {
+                let split = object_members(&text).unwrap();
+                assert_eq!(split.len(), members.len(), "{text}");
+                for (name, part) in split {
+                    assert_eq!(parse(part).as_ref(), members.get(&name), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_documents_never_panic_and_never_parse_differently() {
+        let mut random = Random(7);
+        for _ in 0..3000 {
+            let mut bytes = serde_json::to_vec(&random.value(0)).unwrap();
+            for _ in 0..=random.below(3) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = random.below(bytes.len() as u64) as usize;
+                match random.below(3) {
+                    0 => {
+                        let noise = b"{}[]\",:0\\ ae-.";
+                        bytes[at] = noise[random.below(noise.len() as u64) as usize];
+                    }
+                    1 => drop(bytes.remove(at)),
+                    _ => bytes.truncate(at),
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let theirs: Option<Value> = serde_json::from_str(&text).ok();
+            assert_eq!(parse(&text), theirs, "{text}");
+            let _ = object_members(&text);
+        }
     }
 
     #[test]
