@@ -222,12 +222,17 @@ fn check_secrets(action: &ActionCrate, secrets: &Secrets) -> Result<(), CliError
         .secrets
         .iter()
         .map(String::as_str)
-        .filter(|name| secrets.get(name).is_none())
+        // The SDK treats a blank secret as a missing one: the Action would fail every login.
+        .filter(|name| {
+            secrets
+                .get(name)
+                .is_none_or(|value| value.trim().is_empty())
+        })
         .collect();
     if !missing.is_empty() {
         return Err(CliError::Input(format!(
-            "{} reads secrets that were given no value: {}. Give each with --secret NAME=VALUE \
-             or in --secrets-file FILE",
+            "{} reads secrets that were given no value (or a blank one): {}. Give each with \
+             --secret NAME=VALUE or in --secrets-file FILE",
             action.name,
             missing.join(", ")
         )));
@@ -576,10 +581,12 @@ mod tests {
         .to_string();
         assert_eq!(
             err,
-            "demo reads secrets that were given no value: client_secret, audience. Give each \
-             with --secret NAME=VALUE or in --secrets-file FILE"
+            "demo reads secrets that were given no value (or a blank one): client_secret, \
+             audience. Give each with --secret NAME=VALUE or in --secrets-file FILE"
         );
         assert!(check_secrets(&action(&["client_id"]), &secrets).is_ok());
+        secrets.add_argument("client_id= ").unwrap();
+        assert!(check_secrets(&action(&["client_id"]), &secrets).is_err());
     }
 
     #[test]

@@ -345,6 +345,9 @@ fn a_secret_without_a_value_stops_deploy_before_any_request() {
             &secrets,
             "--secret",
             &format!("audience={}", SECRETS[3].1),
+            // Blank: the Action would treat it as missing at every login.
+            "--secret",
+            "backend_url=  ",
             "--artifact",
             &artifact,
         ],
@@ -352,8 +355,8 @@ fn a_secret_without_a_value_stops_deploy_before_any_request() {
     assert!(!run.success);
     assert_eq!(
         run.stderr,
-        "error: enrich-from-backend reads secrets that were given no value: client_secret, \
-         backend_url. Give each with --secret NAME=VALUE or in --secrets-file FILE\n"
+        "error: enrich-from-backend reads secrets that were given no value (or a blank one): \
+         client_secret, backend_url. Give each with --secret NAME=VALUE or in --secrets-file FILE\n"
     );
     assert!(emulator.requests().is_empty());
 }
