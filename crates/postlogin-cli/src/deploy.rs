@@ -123,13 +123,11 @@ pub fn run(options: &Options) -> Result<(), CliError> {
     }
     let upload = Upload::new(&code, options);
     let change = upload.change(existing.as_ref());
-    let bindings = if options.bind {
-        Some(client.bindings(TRIGGER)?)
-    } else {
-        None
-    };
-
     if options.dry_run {
+        let bindings = match options.bind {
+            true => Some(client.bindings(TRIGGER)?),
+            false => None,
+        };
         print!(
             "{}",
             plan(
@@ -201,9 +199,11 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         None
     };
 
-    let bound = match bindings {
-        None => "not bound (--no-bind)".to_owned(),
-        Some(bindings) => bind(&client, &bindings, &id, &action.name)?,
+    // Read now, not before the build (which can take minutes): the PATCH replaces the whole
+    // list, so a binding someone changed meanwhile must be in what it keeps.
+    let bound = match options.bind {
+        false => "not bound (--no-bind)".to_owned(),
+        true => bind(&client, &client.bindings(TRIGGER)?, &id, &action.name)?,
     };
     println!(
         "{} is deployed on {} (action {id}{}); {bound}",

@@ -95,12 +95,13 @@ fn a_first_deploy_creates_builds_deploys_and_binds_after_the_existing_actions() 
         [
             "POST /oauth/token 200".to_string(),
             "GET /api/v2/actions/actions 200".into(),
-            "GET /api/v2/actions/triggers/post-login/bindings 200".into(),
             "POST /api/v2/actions/actions 201".into(),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("POST /api/v2/actions/actions/{id}/deploy 200"),
+            // Read after the build, right before the PATCH that replaces the whole list.
+            "GET /api/v2/actions/triggers/post-login/bindings 200".into(),
             "PATCH /api/v2/actions/triggers/post-login/bindings 200".into(),
         ]
     );
@@ -201,12 +202,12 @@ fn a_second_run_updates_the_same_action_and_keeps_the_binding_where_it_is() {
             "POST /oauth/token 200".to_string(),
             "GET /api/v2/actions/actions 200".into(),
             format!("GET /api/v2/actions/actions/{id} 200"),
-            "GET /api/v2/actions/triggers/post-login/bindings 200".into(),
             format!("PATCH /api/v2/actions/actions/{id} 200"),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("GET /api/v2/actions/actions/{id} 200"),
             format!("POST /api/v2/actions/actions/{id}/deploy 200"),
+            "GET /api/v2/actions/triggers/post-login/bindings 200".into(),
         ]
     );
     let state = emulator.state();
