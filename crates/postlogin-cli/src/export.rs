@@ -106,11 +106,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
     let files = match options.format {
         Format::A0Deploy => {
             let triggers = out.join("triggers").join("triggers.json");
-            let existing = match fs::read_to_string(&triggers) {
-                Ok(text) => Some(text),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-                Err(err) => return Err(CliError::io(&triggers, err)),
-            };
+            let existing = read_optional(&triggers)?;
             let merged = export
                 .triggers_json(existing.as_deref())
                 .map_err(|problem| CliError::Input(format!("{}: {problem}", triggers.display())))?;
@@ -124,7 +120,20 @@ pub fn run(options: &Options) -> Result<(), CliError> {
             ]
         }
         Format::A0DeployYaml => {
-            refuse_foreign(&out.join("tenant.yaml"))?;
+            let tenant = out.join("tenant.yaml");
+            refuse_foreign(&tenant)?;
+            if let Some(other) = read_optional(&tenant)?
+                .as_deref()
+                .and_then(exported_from)
+                .filter(|other| *other != export.name)
+            {
+                return Err(CliError::Input(format!(
+                    "{} holds the Action `{other}`, and tenant.yaml describes a whole tenant: \
+                     export each Action into its own --out directory, or use --format a0deploy, \
+                     whose triggers/triggers.json collects several Actions",
+                    tenant.display()
+                )));
+            }
             vec![
                 (export.code_path(), code.clone()),
                 (PathBuf::from("tenant.yaml"), export.tenant_yaml()),
@@ -133,9 +142,16 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         Format::Terraform => {
             let tf = PathBuf::from(format!("{}.tf", export.name));
             refuse_foreign(&out.join(&tf))?;
+            let bindings = out.join(TERRAFORM_BINDINGS);
+            refuse_foreign(&bindings)?;
+            let existing = read_optional(&bindings)?;
             vec![
                 (PathBuf::from(export.name).join("code.js"), code.clone()),
                 (tf, export.terraform()),
+                (
+                    PathBuf::from(TERRAFORM_BINDINGS),
+                    terraform_bindings(existing.as_deref(), export.name),
+                ),
             ]
         }
     };
@@ -148,6 +164,56 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         progress("Exported", &file.display().to_string());
     }
     Ok(())
+}
+
+fn read_optional(file: &Path) -> Result<Option<String>, CliError> {
+    match fs::read_to_string(file) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(CliError::io(file, err)),
+    }
+}
+
+/// The Action a file of export's names on its first line (`… from NAME VERSION; …`).
+fn exported_from(text: &str) -> Option<&str> {
+    let first = text.lines().next()?.strip_prefix(MARKER)?;
+    first.strip_prefix(" from ")?.split(' ').next()
+}
+
+/// Where the Terraform export keeps the post-login bindings of every Action exported into the
+/// directory: `auth0_trigger_actions` owns the trigger's whole list, so there must be one.
+const TERRAFORM_BINDINGS: &str = "post-login.tf";
+const TERRAFORM_ACTIONS_LINE: &str = "# Actions, in order: ";
+
+/// `post-login.tf`: the Actions it already binds (from its own comment line), then `name` if
+/// it is not among them.
+fn terraform_bindings(existing: Option<&str>, name: &str) -> String {
+    let mut actions: Vec<&str> = existing
+        .into_iter()
+        .flat_map(str::lines)
+        .find_map(|line| line.strip_prefix(TERRAFORM_ACTIONS_LINE))
+        .map(|list| list.split_whitespace().collect())
+        .unwrap_or_default();
+    if !actions.contains(&name) {
+        actions.push(name);
+    }
+    let mut tf = format!(
+        "{MARKER}: the post-login bindings of the Actions exported into this directory.\n\
+         {TERRAFORM_ACTIONS_LINE}{}\n\
+         # auth0_trigger_actions owns the whole ordered list of post-login Actions: list the \
+         tenant's other\n# post-login Actions in it too, or applying unbinds them.\n\
+         \nresource \"auth0_trigger_actions\" \"post_login\" {{\n  trigger = {}\n",
+        actions.join(" "),
+        hcl_string(TRIGGER)
+    );
+    for action in actions {
+        let action = identifier(action);
+        tf += &format!(
+            "\n  actions {{\n    id           = auth0_action.{action}.id\n    \
+             display_name = auth0_action.{action}.name\n  }}\n"
+        );
+    }
+    tf + "}\n"
 }
 
 /// A whole-file output that exists without export's marker is someone's hand-written file.
@@ -293,9 +359,7 @@ impl Export<'_> {
         let action = identifier(self.name);
         let mut tf = self.header(
             "# Needs the auth0/auth0 provider (required_providers { auth0 = { source = \
-             \"auth0/auth0\" } }).\n\
-             # auth0_trigger_actions owns the whole ordered list of post-login Actions: list the \
-             tenant's other\n# post-login Actions in it too, or applying unbinds them.\n",
+             \"auth0/auth0\" } }). Its binding to post-login is in post-login.tf.\n",
         );
         let variable = |secret: &str| format!("{action}_{}", identifier(secret));
         for secret in self.secrets {
@@ -329,12 +393,6 @@ impl Export<'_> {
             );
         }
         tf += "}\n";
-        tf += &format!(
-            "\nresource \"auth0_trigger_actions\" \"post_login\" {{\n  trigger = {}\n\n  \
-             actions {{\n    id           = auth0_action.{action}.id\n    \
-             display_name = auth0_action.{action}.name\n  }}\n}}\n",
-            q(TRIGGER)
-        );
         tf
     }
 }

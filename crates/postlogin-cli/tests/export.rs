@@ -228,7 +228,11 @@ fn terraform_declares_the_action_its_binding_and_sensitive_variables() {
     );
     assert_eq!(
         files(&out),
-        BTreeSet::from([format!("{ACTION}.tf"), format!("{ACTION}/code.js")])
+        BTreeSet::from([
+            format!("{ACTION}.tf"),
+            format!("{ACTION}/code.js"),
+            "post-login.tf".to_owned()
+        ])
     );
     assert_eq!(read(&out, &format!("{ACTION}/code.js")), code);
     let tf = read(&out, &format!("{ACTION}.tf"));
@@ -241,7 +245,8 @@ fn terraform_declares_the_action_its_binding_and_sensitive_variables() {
     );
     assert_eq!(
         blocks("resource \"auth0_trigger_actions\" \"post_login\" {"),
-        1
+        0,
+        "the binding is in post-login.tf"
     );
     for name in SECRET_NAMES {
         let variable = format!("enrich_from_backend_{name}");
@@ -266,11 +271,15 @@ fn terraform_declares_the_action_its_binding_and_sensitive_variables() {
     assert!(tf.contains(
         "  supported_triggers {\n    id      = \"post-login\"\n    version = \"v3\"\n  }\n"
     ));
-    assert!(tf.contains(
-        "  trigger = \"post-login\"\n\n  actions {\n    \
-         id           = auth0_action.enrich_from_backend.id\n    \
-         display_name = auth0_action.enrich_from_backend.name\n  }\n"
-    ));
+    let bindings = read(&out, "post-login.tf");
+    assert!(
+        bindings.contains(
+            "resource \"auth0_trigger_actions\" \"post_login\" {\n  trigger = \"post-login\"\n\n  \
+         actions {\n    id           = auth0_action.enrich_from_backend.id\n    \
+         display_name = auth0_action.enrich_from_backend.name\n  }\n}\n"
+        ),
+        "{bindings}"
+    );
     let depth = tf
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -345,4 +354,72 @@ fn export_builds_the_example_and_writes_exactly_the_built_file() {
     let code = read(Path::new(&out), &format!("actions/{ACTION}/code.js"));
     assert!(code.starts_with(&format!("/*! {ACTION} {VERSION}:")));
     assert_eq!(code, std::fs::read_to_string(built).unwrap());
+}
+
+#[test]
+fn several_actions_exported_into_one_directory() {
+    let scratch = Scratch::new("export-several");
+    scratch.artifact(ACTION, "exports.onExecutePostLogin = async () => {};");
+    let second = scratch.secretless_crate();
+    scratch.artifact("no-secrets", "exports.onExecutePostLogin = async () => {};");
+    let first = example(ACTION);
+    let (first, first_artifact) = (
+        first.to_str().unwrap(),
+        scratch.path(&format!("{ACTION}.js")),
+    );
+    let second_artifact = scratch.path("no-secrets.js");
+
+    // Terraform: one auth0_trigger_actions for both, in export order, whatever is re-exported.
+    let out = scratch.path("tf");
+    export(first, &first_artifact, "terraform", &out);
+    export(&second, &second_artifact, "terraform", &out);
+    export(first, &first_artifact, "terraform", &out);
+    let dir = Path::new(&out);
+    let all: String = ["enrich-from-backend.tf", "no-secrets.tf", "post-login.tf"]
+        .iter()
+        .map(|file| read(dir, file))
+        .collect();
+    assert_eq!(
+        all.matches("resource \"auth0_trigger_actions\"").count(),
+        1,
+        "{all}"
+    );
+    let bindings = read(dir, "post-login.tf");
+    let ids: Vec<&str> = bindings
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("id           = "))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "auth0_action.enrich_from_backend.id",
+            "auth0_action.no_secrets.id"
+        ]
+    );
+
+    // tenant.yaml describes a whole tenant: a second Action is refused, the first kept.
+    let out = scratch.path("yaml");
+    export(first, &first_artifact, "a0deploy-yaml", &out);
+    let before = read(Path::new(&out), "tenant.yaml");
+    let run = postlogin(
+        &[],
+        &[
+            "export",
+            &second,
+            "--artifact",
+            &second_artifact,
+            "--format",
+            "a0deploy-yaml",
+            "--out",
+            &out,
+        ],
+    );
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("tenant.yaml holds the Action `enrich-from-backend`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(read(Path::new(&out), "tenant.yaml"), before);
 }
