@@ -75,6 +75,7 @@ for node in node18 node20 node22; do
     POSTLOGIN_ROLES_ARTIFACT=$root/dist/roles-to-claims/action.js \
     POSTLOGIN_DENY_UNVERIFIED_ARTIFACT=$root/dist/deny-unverified/action.js \
     POSTLOGIN_PROGRESSIVE_ARTIFACT=$root/dist/progressive-profile/action.js \
+    POSTLOGIN_HELLO_ARTIFACT=$root/dist/hello-claim/action.js \
     "$bin/$node" --test "${shim_tests[@]}")
 done
 
