@@ -181,39 +181,17 @@ pub(crate) fn function_names(section: &[u8]) -> Option<BTreeMap<usize, String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasm::{write_leb, write_name, write_section as section};
+    use crate::wasm::{test_module, write_name, write_section as section};
 
     #[test]
     fn code_is_attributed_to_crates_through_the_name_section() {
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        let mut imports = vec![1];
-        write_name(&mut imports, "g");
-        write_name(&mut imports, "a");
-        imports.extend([0, 0]);
-        section(&mut module, 2, &imports);
-        // Three bodies of 10, 30 and 5 bytes (functions 1, 2, 3 after the import).
-        let mut code = vec![3];
-        for size in [10u8, 30, 5] {
-            code.push(size);
-            code.extend(std::iter::repeat_n(0, size as usize));
-        }
-        section(&mut module, 10, &code);
+        // Bodies of 10, 30 and 5 bytes (functions 1, 2, 3 after the import), then data.
+        let mut module = test_module::with_functions(&[
+            ("core[abc]::fmt::write", &[0; 10]),
+            ("<serde_json::Value as core::fmt::Debug>::fmt", &[0; 30]),
+            ("__wbindgen_malloc", &[0; 5]),
+        ]);
         section(&mut module, 11, &[0; 7]);
-        let mut names = Vec::new();
-        write_name(&mut names, "name");
-        let mut functions = vec![3];
-        for (index, name) in [
-            (1u8, "core[abc]::fmt::write"),
-            (2, "<serde_json::Value as core::fmt::Debug>::fmt"),
-            (3, "__wbindgen_malloc"),
-        ] {
-            functions.push(index);
-            write_name(&mut functions, name);
-        }
-        names.push(1);
-        write_leb(&mut names, functions.len() as u32);
-        names.extend(functions);
-        section(&mut module, 0, &names);
         // Another custom section after the names must not hide them.
         let mut producers = Vec::new();
         write_name(&mut producers, "producers");

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::contributors::{count_imported_functions, function_names};
+use crate::contributors::{count_imported_functions, function_names, readable};
 use crate::wasm::{sections, write_leb, write_section, Reader};
 
 /// The diverging panic entry points, by name without crate disambiguators (`core::…`), as the
@@ -78,7 +78,7 @@ fn rewrite(module: &[u8]) -> Option<(Vec<u8>, usize)> {
     }
     let entry_points: BTreeSet<usize> = names
         .iter()
-        .filter(|(_, name)| is_panic_entry_point(&without_disambiguators(name)))
+        .filter(|(_, name)| is_panic_entry_point(&readable(name)))
         .map(|(index, _)| *index)
         .collect();
     let mut out = module[..8].to_vec();
@@ -131,42 +131,20 @@ fn is_panic_entry_point(name: &str) -> bool {
             .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
 }
 
-/// `core[c5930c85a12de822]::panicking::panic_fmt` → `core::panicking::panic_fmt`.
-fn without_disambiguators(name: &str) -> String {
-    crate::contributors::readable(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasm::{write_name, write_section as section};
+    use crate::wasm::test_module;
 
-    /// One imported function, then bodies named after `functions`, each 4 bytes of `i`.
+    /// Bodies named after `functions`, each 4 bytes of its position.
     fn module(functions: &[&str]) -> Vec<u8> {
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        let mut imports = vec![1];
-        write_name(&mut imports, "g");
-        write_name(&mut imports, "a");
-        imports.extend([0, 0]);
-        section(&mut module, 2, &imports);
-        let mut code = vec![functions.len() as u8];
-        for (i, _) in functions.iter().enumerate() {
-            code.push(4);
-            code.extend([i as u8; 4]);
-        }
-        section(&mut module, 10, &code);
-        let mut names = Vec::new();
-        write_name(&mut names, "name");
-        let mut entries = vec![functions.len() as u8];
-        for (i, name) in functions.iter().enumerate() {
-            entries.push(i as u8 + 1);
-            write_name(&mut entries, name);
-        }
-        names.push(1);
-        write_leb(&mut names, entries.len() as u32);
-        names.extend(entries);
-        section(&mut module, 0, &names);
-        module
+        let bodies: Vec<[u8; 4]> = (0..functions.len()).map(|i| [i as u8; 4]).collect();
+        let named: Vec<(&str, &[u8])> = functions
+            .iter()
+            .zip(&bodies)
+            .map(|(name, body)| (*name, body.as_slice()))
+            .collect();
+        test_module::with_functions(&named)
     }
 
     fn bodies(module: &[u8]) -> Vec<Vec<u8>> {

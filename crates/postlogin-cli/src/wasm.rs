@@ -78,3 +78,40 @@ pub fn write_name(out: &mut Vec<u8>, name: &str) {
     write_leb(out, name.len() as u32);
     out.extend_from_slice(name.as_bytes());
 }
+
+/// Modules for the compiler's tests.
+#[cfg(test)]
+pub mod test_module {
+    use super::{write_leb, write_name, write_section};
+
+    /// One imported function (`g`.`a`), then one function per `(name, body)` (indices 1, 2, …),
+    /// named in a `name` section.
+    pub fn with_functions(functions: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        let mut imports = vec![1];
+        write_name(&mut imports, "g");
+        write_name(&mut imports, "a");
+        imports.extend([0, 0]);
+        write_section(&mut module, 2, &imports);
+        let mut code = Vec::new();
+        write_leb(&mut code, functions.len() as u32);
+        for (_, body) in functions {
+            write_leb(&mut code, body.len() as u32);
+            code.extend_from_slice(body);
+        }
+        write_section(&mut module, 10, &code);
+        let mut entries = Vec::new();
+        write_leb(&mut entries, functions.len() as u32);
+        for (index, (name, _)) in functions.iter().enumerate() {
+            write_leb(&mut entries, index as u32 + 1);
+            write_name(&mut entries, name);
+        }
+        let mut names = Vec::new();
+        write_name(&mut names, "name");
+        names.push(1);
+        write_leb(&mut names, entries.len() as u32);
+        names.extend(entries);
+        write_section(&mut module, 0, &names);
+        module
+    }
+}

@@ -592,13 +592,7 @@ fn deploy_builds_the_example_and_uploads_exactly_the_built_file() {
         ],
     );
     assert!(run.success, "{}", run.stderr);
-    let built = run
-        .stderr
-        .lines()
-        .filter(|line| line.ends_with("bytes of Auth0's 100000)"))
-        .find_map(|line| line.trim_start().strip_prefix("Finished "))
-        .and_then(|rest| rest.split(" (").next())
-        .expect("postlogin's Finished line naming the file");
+    let built = run.built_file();
     let code = std::fs::read_to_string(built).unwrap();
     assert!(code.starts_with(&format!("/*! {ACTION} {VERSION}:")));
     let uploaded = emulator.action_named(ACTION).unwrap().code;

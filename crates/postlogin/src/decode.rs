@@ -170,7 +170,7 @@ impl Fields {
     /// Only the match below is generic: every struct field instantiates it, so the map lookup
     /// and the error bookkeeping live in the non-generic helpers.
     #[inline(never)]
-    pub(crate) fn take<T: FromJson + Default>(&mut self, key: &'static str) -> T {
+    pub(crate) fn take<T: FromJson + Default>(&mut self, key: &str) -> T {
         let result = match self.remove(key) {
             None => T::absent().ok_or(None),
             Some(value) => T::from_json(value).map_err(Some),

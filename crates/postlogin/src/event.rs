@@ -12,55 +12,72 @@ use crate::lazy::RawPart;
 use crate::secrets::Secrets;
 use crate::Error;
 
-/// `$check` (`error` or `validate`) of every [`Lazy`] part, in order: written out rather than
-/// through `dyn`, whose vtables would compile every part's decoding into every Action.
-macro_rules! each_part {
-    ($event:expr, $check:ident) => {
-        [
-            $event.user.$check(),
-            $event.client.$check(),
-            $event.connection.$check(),
-            $event.request.$check(),
-            $event.transaction.$check(),
-            $event.authorization.$check(),
-            $event.organization.$check(),
-            $event.resource_server.$check(),
-            $event.stats.$check(),
-            $event.tenant.$check(),
-            $event.authentication.$check(),
-            $event.session.$check(),
-            $event.refresh_token.$check(),
-            $event.prompt.$check(),
-            $event.custom_domain.$check(),
-            $event.security_context.$check(),
-        ]
+/// Declares `Event` from its list of [`Lazy`] parts (each named as its JSON key), with what
+/// must follow the list exactly: the absent event, a part by name, and the parts' errors. The
+/// checks are written out per part rather than through `dyn`, whose vtables would compile every
+/// part's decoding into every Action.
+macro_rules! event_parts {
+    ($( $(#[$meta:meta])* $field:ident: $type:ty, )*) => {
+        /// The post-login event. Every part but `secrets` is [`Lazy`]: decoded the first time
+        /// the Action reads it.
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Event {
+            /// Decoded at once: failure messages are scrubbed of their values.
+            pub secrets: Secrets,
+            $( $(#[$meta])* pub $field: Lazy<$type>, )*
+        }
+
+        impl Event {
+            /// Every part absent, each knowing its name (for "missing field `user`").
+            fn absent() -> Event {
+                Event {
+                    secrets: Secrets::default(),
+                    $( $field: Lazy::named(stringify!($field)), )*
+                }
+            }
+
+            /// The part called `name`; `None` for a field Auth0 added that this version does
+            /// not know.
+            fn part_mut(&mut self, name: &str) -> Option<&mut RawPart> {
+                Some(match name {
+                    $( stringify!($field) => self.$field.part_mut(), )*
+                    _ => return None,
+                })
+            }
+
+            /// The first part the Action read that did not fit its type, as the login's error.
+            pub(crate) fn read_error(&self) -> Option<Error> {
+                first([$( self.$field.error(), )*])
+            }
+
+            /// Decodes every part not read yet; the first that does not fit, as an error.
+            fn validate(&self) -> Option<Error> {
+                first([$( self.$field.validate(), )*])
+            }
+        }
     };
 }
 
-/// The post-login event. Every part but `secrets` is [`Lazy`]: decoded the first time the
-/// Action reads it.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Event {
-    pub user: Lazy<User>,
-    pub secrets: Secrets,
-    pub client: Lazy<Option<Client>>,
-    pub connection: Lazy<Option<Connection>>,
-    pub request: Lazy<Option<Request>>,
-    pub transaction: Lazy<Option<Transaction>>,
-    pub authorization: Lazy<Option<Authorization>>,
-    pub organization: Lazy<Option<Organization>>,
-    pub resource_server: Lazy<Option<ResourceServer>>,
-    pub stats: Lazy<Option<Stats>>,
-    pub tenant: Lazy<Option<Tenant>>,
-    pub authentication: Lazy<Option<Authentication>>,
+event_parts! {
+    user: User,
+    client: Option<Client>,
+    connection: Option<Connection>,
+    request: Option<Request>,
+    transaction: Option<Transaction>,
+    authorization: Option<Authorization>,
+    organization: Option<Organization>,
+    resource_server: Option<ResourceServer>,
+    stats: Option<Stats>,
+    tenant: Option<Tenant>,
+    authentication: Option<Authentication>,
     /// The user's session (its devices and the applications it has served).
-    pub session: Lazy<Option<Session>>,
+    session: Option<Session>,
     /// On a refresh-token exchange: the token being exchanged.
-    pub refresh_token: Lazy<Option<RefreshToken>>,
-    pub prompt: Lazy<Option<Prompt>>,
-    pub custom_domain: Lazy<Option<CustomDomain>>,
-    pub security_context: Lazy<Option<SecurityContext>>,
+    refresh_token: Option<RefreshToken>,
+    prompt: Option<Prompt>,
+    custom_domain: Option<CustomDomain>,
+    security_context: Option<SecurityContext>,
 }
 
 /// `secrets`, parsed at once: failure messages are scrubbed of their values.
@@ -94,7 +111,7 @@ impl Event {
     /// field that does not fit.
     pub fn from_json(value: Value) -> Result<Event, Error> {
         let event = Event::from_json_lazily(value)?;
-        match first(each_part!(event, validate)) {
+        match event.validate() {
             Some(err) => Err(err),
             None => Ok(event),
         }
@@ -140,57 +157,6 @@ impl Event {
             }
         }
         Ok(event)
-    }
-
-    /// Every part absent, each knowing its name (for "missing field `user`").
-    fn absent() -> Event {
-        Event {
-            user: Lazy::named("user"),
-            secrets: Secrets::default(),
-            client: Lazy::named("client"),
-            connection: Lazy::named("connection"),
-            request: Lazy::named("request"),
-            transaction: Lazy::named("transaction"),
-            authorization: Lazy::named("authorization"),
-            organization: Lazy::named("organization"),
-            resource_server: Lazy::named("resource_server"),
-            stats: Lazy::named("stats"),
-            tenant: Lazy::named("tenant"),
-            authentication: Lazy::named("authentication"),
-            session: Lazy::named("session"),
-            refresh_token: Lazy::named("refresh_token"),
-            prompt: Lazy::named("prompt"),
-            custom_domain: Lazy::named("custom_domain"),
-            security_context: Lazy::named("security_context"),
-        }
-    }
-
-    /// The part called `name`; `None` for a field Auth0 added that this version does not know.
-    fn part_mut(&mut self, name: &str) -> Option<&mut RawPart> {
-        Some(match name {
-            "user" => self.user.part_mut(),
-            "client" => self.client.part_mut(),
-            "connection" => self.connection.part_mut(),
-            "request" => self.request.part_mut(),
-            "transaction" => self.transaction.part_mut(),
-            "authorization" => self.authorization.part_mut(),
-            "organization" => self.organization.part_mut(),
-            "resource_server" => self.resource_server.part_mut(),
-            "stats" => self.stats.part_mut(),
-            "tenant" => self.tenant.part_mut(),
-            "authentication" => self.authentication.part_mut(),
-            "session" => self.session.part_mut(),
-            "refresh_token" => self.refresh_token.part_mut(),
-            "prompt" => self.prompt.part_mut(),
-            "custom_domain" => self.custom_domain.part_mut(),
-            "security_context" => self.security_context.part_mut(),
-            _ => return None,
-        })
-    }
-
-    /// The first part the Action read that did not fit its type, as the login's error.
-    pub(crate) fn read_error(&self) -> Option<Error> {
-        first(each_part!(self, error))
     }
 
     /// The requested audience (`resource_server.identifier`), which Auth0's claim rules

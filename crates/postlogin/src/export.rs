@@ -7,7 +7,7 @@
 //! `{"t": task, "io": [[id, request]…]}`; the shim performs the requests and calls `resume` with
 //! each answer. Concurrent logins on one instance are separate tasks.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,8 +29,9 @@ type Task = Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// Logins in progress, by task id (a free slot is `None` and gets reused).
 static TASKS: Global<RefCell<Vec<Option<Task>>>> = Global::new(Vec::new());
-/// `[package.metadata.postlogin]`, handed over once per instance by `configure`.
-static POLICY: Global<Cell<Option<&'static Policy>>> = Global::cell(None);
+/// `[package.metadata.postlogin]`, handed over once per instance by `configure`; every login
+/// shares it.
+static POLICY: Global<RefCell<Option<Rc<Policy>>>> = Global::new(None);
 
 /// The shim's first call into a new instance: the policy as numbers (parsing JSON for it
 /// would put the parser into Actions that need none).
@@ -49,12 +50,13 @@ pub fn configure(
         allow_insecure_http,
         max_response_bytes: max_response_bytes as usize,
     };
-    // Once per instance, and an instance lives as long as its module: leaking is the lifetime.
-    POLICY.set(Some(Box::leak(Box::new(policy))));
+    POLICY.with_borrow_mut(|shared| *shared = Some(Rc::new(policy)));
 }
 
 fn policy() -> Rc<Policy> {
-    Rc::new(POLICY.get().cloned().unwrap_or_default())
+    POLICY
+        .with_borrow(|shared| shared.clone())
+        .unwrap_or_default()
 }
 
 /// Runs `action` on one login: `event` is Auth0's event as JSON text, `now_ms` `Date.now()`.

@@ -15,52 +15,25 @@ const MAX_DEPTH: u32 = 128;
 
 /// Parses JSON text; `None` when it is not JSON (or nests deeper than 128 levels).
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    let mut parser = Parser {
-        source: text,
-        bytes: text.as_bytes(),
-        at: 0,
-    };
+    let mut parser = Parser::new(text);
     let value = parser.value(0)?;
-    parser.skip_whitespace();
-    (parser.at == parser.bytes.len()).then_some(value)
+    parser.at_end().then_some(value)
 }
 
 /// The members of a JSON object as `(name, value text)`, without parsing the values: the
 /// event's parts are parsed only when the Action reads them. `None` when `text` is not an
 /// object; a malformed member value is only found when (and if) that member is parsed.
 pub(crate) fn object_members(text: &str) -> Option<Vec<(String, &str)>> {
-    let mut parser = Parser {
-        source: text,
-        bytes: text.as_bytes(),
-        at: 0,
-    };
+    let mut parser = Parser::new(text);
     let mut members = Vec::new();
-    if !parser.eat(b'{') {
-        return None;
-    }
-    if parser.eat(b'}') {
-        return parser.at_end().then_some(members);
-    }
-    loop {
-        parser.skip_whitespace();
-        if parser.peek() != Some(b'"') {
-            return None;
-        }
-        let name = parser.string()?;
-        if !parser.eat(b':') {
-            return None;
-        }
+    parser.members(|parser, name| {
         parser.skip_whitespace();
         let start = parser.at;
         parser.skip_value()?;
         members.push((name, text.get(start..parser.at)?));
-        if parser.eat(b'}') {
-            return parser.at_end().then_some(members);
-        }
-        if !parser.eat(b',') {
-            return None;
-        }
-    }
+        Some(())
+    })?;
+    parser.at_end().then_some(members)
 }
 
 /// Prints a value as compact JSON text, object members in the map's (sorted) order.
@@ -77,6 +50,42 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser {
+            source: text,
+            bytes: text.as_bytes(),
+            at: 0,
+        }
+    }
+
+    /// An object, from its `{` (after any whitespace) to its `}`: `member` reads each value,
+    /// given its name.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, String) -> Option<()>) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
+                return None;
+            }
+            let name = self.string()?;
+            if !self.eat(b':') {
+                return None;
+            }
+            member(self, name)?;
+            if self.eat(b'}') {
+                return Some(());
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -170,29 +179,13 @@ impl<'a> Parser<'a> {
         self.skip_whitespace();
         match self.peek()? {
             b'{' if depth < MAX_DEPTH => {
-                self.at += 1;
                 let mut members = Map::new();
-                if self.eat(b'}') {
-                    return Some(Value::Object(members));
-                }
-                loop {
-                    self.skip_whitespace();
-                    if self.peek() != Some(b'"') {
-                        return None;
-                    }
-                    let name = self.string()?;
-                    if !self.eat(b':') {
-                        return None;
-                    }
+                self.members(|parser, name| {
                     // A repeated name keeps its last value, as JSON.parse does.
-                    members.insert(name, self.value(depth + 1)?);
-                    if self.eat(b'}') {
-                        return Some(Value::Object(members));
-                    }
-                    if !self.eat(b',') {
-                        return None;
-                    }
-                }
+                    members.insert(name, parser.value(depth + 1)?);
+                    Some(())
+                })?;
+                Some(Value::Object(members))
             }
             b'[' if depth < MAX_DEPTH => {
                 self.at += 1;

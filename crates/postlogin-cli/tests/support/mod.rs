@@ -84,6 +84,18 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// The file a build wrote, from its `Finished <file> (N bytes of Auth0's 100000)` line.
+    pub fn built_file(&self) -> &str {
+        self.stderr
+            .lines()
+            .filter(|line| line.ends_with("bytes of Auth0's 100000)"))
+            .find_map(|line| line.trim_start().strip_prefix("Finished "))
+            .and_then(|rest| rest.split(" (").next())
+            .expect("postlogin's Finished line naming the file")
+    }
+}
+
 /// The real binary, without any AUTH0_* variable from the environment the tests run in.
 pub fn postlogin(env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_postlogin"));
