@@ -2,6 +2,7 @@
 //! would drop without a word is an error here, with the reason, instead of a missing claim in
 //! production ("my claim is missing" is among the most common Auth0 support questions).
 
+use crate::text::{decimal, join};
 use crate::url::split_scheme;
 use crate::Error;
 
@@ -92,7 +93,7 @@ impl Token {
 
 /// Whether Auth0 would keep claim `name` on `token` for a login to `audience`.
 pub(crate) fn check_name(name: &str, token: Token, audience: Option<&str>) -> Result<(), Error> {
-    let refuse = |reason: &str| Err(Error::Claim(format!("claim `{name}` {reason}")));
+    let refuse = |reason: &str| Err(Error::Claim(join!("claim `", name, "` ", reason)));
     if name.is_empty() {
         return refuse("has no name");
     }
@@ -121,10 +122,14 @@ pub(crate) fn check_budget(bytes: usize, token: Token) -> Result<(), Error> {
     if bytes <= TOKEN_CLAIMS_LIMIT {
         return Ok(());
     }
-    Err(Error::Claim(format!(
-        "custom claims on the {} token would be {bytes} bytes, over Auth0's limit of \
-         {TOKEN_CLAIMS_LIMIT}: the login would fail",
-        token.label()
+    Err(Error::Claim(join!(
+        "custom claims on the ",
+        token.label(),
+        " token would be ",
+        decimal(bytes as u64),
+        " bytes, over Auth0's limit of ",
+        decimal(TOKEN_CLAIMS_LIMIT as u64),
+        ": the login would fail"
     )))
 }
 

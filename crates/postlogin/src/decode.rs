@@ -7,6 +7,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::text::{decimal, join};
+
 /// Why a value does not fit, and where (outermost step first once complete).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
@@ -18,14 +20,14 @@ impl DecodeError {
     pub(crate) fn mismatch(expected: &str, found: &Value) -> Self {
         DecodeError {
             path: Vec::new(),
-            problem: format!("expected {expected}, found {}", kind_of(found)),
+            problem: join!("expected ", expected, ", found ", kind_of(found)),
         }
     }
 
     pub(crate) fn missing(key: &str) -> Self {
         DecodeError {
             path: Vec::new(),
-            problem: format!("missing field `{key}`"),
+            problem: join!("missing field `", key, "`"),
         }
     }
 
@@ -47,7 +49,7 @@ impl DecodeError {
         if path.is_empty() {
             self.problem.clone()
         } else {
-            format!("{path}: {}", self.problem)
+            join!(path, ": ", self.problem)
         }
     }
 }
@@ -135,7 +137,9 @@ impl<T: FromJson> FromJson for Vec<T> {
         };
         let mut decoded = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
-            decoded.push(T::from_json(item).map_err(|err| err.at(format!("[{index}]")))?);
+            decoded.push(
+                T::from_json(item).map_err(|err| err.at(join!("[", decimal(index as u64), "]")))?,
+            );
         }
         Ok(decoded)
     }

@@ -7,39 +7,34 @@
 
 use std::fmt;
 
+use crate::text::{decimal, join};
+
 /// The name of a remote party in error messages ("token endpoint", "backend"): requests are
 /// labelled with it so that no URL (which may carry an email address) ends up in a deny reason.
 pub type Service = std::borrow::Cow<'static, str>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The event Auth0 passed does not have the shape the Action needs.
-    #[error("malformed event: {0}")]
     MalformedEvent(String),
 
     /// A secret the Action reads is not configured.
-    #[error("missing secret {0}")]
     MissingSecret(String),
 
     /// A secret the Action reads is configured but empty.
-    #[error("secret {0} is empty")]
     EmptySecret(String),
 
     /// A URL (from a secret or from code) cannot be used.
-    #[error("{what} is not a usable URL: {reason}")]
     InvalidUrl { what: String, reason: &'static str },
 
     /// The remote party did not answer within the request's timeout.
-    #[error("{service} did not answer within {ms} ms")]
     Timeout { service: Service, ms: u32 },
 
     /// The request could not be sent or its answer could not be read.
-    #[error("{service} could not be reached")]
     Network { service: Service },
 
     /// The remote party answered with an unexpected status.
-    #[error("{service} answered HTTP {status}{}", code_suffix(.code))]
     Status {
         service: Service,
         status: u16,
@@ -48,60 +43,98 @@ pub enum Error {
     },
 
     /// A request would have gone over plain `http://` to a host other than loopback.
-    #[error(
-        "{service} URL is plain http:// to a host other than loopback (allow_insecure_http is off)"
-    )]
     InsecureUrl { service: Service },
 
     /// The answer is larger than the policy's `max_response_bytes`.
-    #[error("{service} sent an answer over {max_bytes} bytes")]
     AnswerTooLarge { service: Service, max_bytes: usize },
 
     /// The remote party answered 2xx with a body the Action cannot use.
-    #[error("{service} sent an unusable answer: {detail}")]
     InvalidAnswer { service: Service, detail: String },
 
     /// A custom claim Auth0 would drop, refuse or choke on.
-    #[error("{0}")]
     Claim(String),
 
     /// A call on Auth0's `api` that Auth0 would refuse (it throws), or that would not do what it
     /// says: `accessToken.addScope: the scope contains whitespace`. The reasons are fixed texts,
     /// so no argument (a token, a secret) is ever quoted.
-    #[error("{api}: {reason}")]
     InvalidCall {
         api: &'static str,
         reason: &'static str,
     },
 
     /// A method of Auth0's `api` that answers a value (`redirect.validateToken`…) threw.
-    #[error("{api} failed: {message}")]
     CallFailed { api: &'static str, message: String },
 
     /// An error the Action itself raised with [`Error::action`].
-    #[error("{0}")]
     Action(String),
 }
 
 impl Error {
     /// An error of the Action's own making; its text is the deny reason, so keep secrets out.
-    pub fn action(message: impl fmt::Display) -> Self {
-        Error::Action(message.to_string())
+    pub fn action(message: impl Into<String>) -> Self {
+        Error::Action(message.into())
     }
 
-    pub(crate) fn invalid_answer(service: &Service, detail: impl fmt::Display) -> Self {
+    pub(crate) fn invalid_answer(service: &Service, detail: &str) -> Self {
         Error::InvalidAnswer {
             service: service.clone(),
-            detail: without_string_literals(&detail.to_string()),
+            detail: without_string_literals(detail),
+        }
+    }
+
+    /// The text of the error, as the deny reason shows it (and as `Display` prints it). Built
+    /// without `core::fmt`, so that an Action carries no formatting code (see `text`).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::MalformedEvent(detail) => join!("malformed event: ", detail),
+            Error::MissingSecret(name) => join!("missing secret ", name),
+            Error::EmptySecret(name) => join!("secret ", name, " is empty"),
+            Error::InvalidUrl { what, reason } => join!(what, " is not a usable URL: ", reason),
+            Error::Timeout { service, ms } => join!(
+                service,
+                " did not answer within ",
+                decimal(u64::from(*ms)),
+                " ms"
+            ),
+            Error::Network { service } => join!(service, " could not be reached"),
+            Error::Status {
+                service,
+                status,
+                code,
+            } => {
+                let mut text = join!(service, " answered HTTP ", decimal(u64::from(*status)));
+                if let Some(code) = code {
+                    text.push_str(&join!(" (", code, ")"));
+                }
+                text
+            }
+            Error::InsecureUrl { service } => join!(
+                service,
+                " URL is plain http:// to a host other than loopback (allow_insecure_http is off)"
+            ),
+            Error::AnswerTooLarge { service, max_bytes } => join!(
+                service,
+                " sent an answer over ",
+                decimal(*max_bytes as u64),
+                " bytes"
+            ),
+            Error::InvalidAnswer { service, detail } => {
+                join!(service, " sent an unusable answer: ", detail)
+            }
+            Error::Claim(text) | Error::Action(text) => text.clone(),
+            Error::InvalidCall { api, reason } => join!(api, ": ", reason),
+            Error::CallFailed { api, message } => join!(api, " failed: ", message),
         }
     }
 }
 
-fn code_suffix(code: &Option<String>) -> String {
-    code.as_deref()
-        .map(|c| format!(" ({c})"))
-        .unwrap_or_default()
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason())
+    }
 }
+
+impl std::error::Error for Error {}
 
 /// Removes every `"…"` literal (and the space before it) from a serde message:
 /// `invalid type: string "AT-1234", expected u64` → `invalid type: string, expected u64`.

@@ -10,11 +10,13 @@ pub(crate) mod runtime;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use runtime::RuntimeHost;
 
-use std::future::Future;
-use std::pin::Pin;
+#[cfg(not(target_arch = "wasm32"))]
+use std::{future::Future, pin::Pin};
 
+#[cfg(not(target_arch = "wasm32"))]
 use serde_json::Value;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::http::{Request, Response};
 
 /// How capabilities hold the host. In the wasm it is the one runtime, called directly: a
@@ -34,7 +36,9 @@ pub enum TransportFailure {
     TooLarge,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Response, TransportFailure>> + 'a>>;
+#[cfg(not(target_arch = "wasm32"))]
 pub type SleepFuture = Pin<Box<dyn Future<Output = ()>>>;
 
 /// An entry of Auth0's `api.cache`: `{value, expires_at}` (milliseconds since the epoch).
@@ -44,6 +48,9 @@ pub struct CacheRecord {
     pub expires_at: f64,
 }
 
+/// The harness's stand-in implements it; in the wasm, `RuntimeHost` has the same methods as
+/// inherent ones, with concrete futures.
+#[cfg(not(target_arch = "wasm32"))]
 pub trait Host {
     /// Sends a request and reads its whole answer, within `timeout_ms`; an answer over
     /// `max_bytes` is `TooLarge`, refused before it is read into the Action's memory.

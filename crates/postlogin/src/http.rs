@@ -11,11 +11,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Service;
-#[cfg(target_arch = "wasm32")]
-use crate::host::Host; // a trait object's methods need no import; the runtime's do
 use crate::host::HostRef;
 pub use crate::host::TransportFailure;
 use crate::policy::Policy;
+use crate::text::join;
 use crate::url::BaseUrl;
 use crate::Error;
 
@@ -85,7 +84,7 @@ impl Request {
     }
 
     pub fn bearer(self, token: &str) -> Self {
-        self.header("authorization", format!("Bearer {token}"))
+        self.header("authorization", join!("Bearer ", token))
     }
 
     /// A JSON body, with its content type. For a typed struct, `serde_json::to_value(&it)?`.
@@ -223,7 +222,7 @@ impl Response {
     /// [`Response::json_value`] when a `Value` will do).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_value(self.json_value()?)
-            .map_err(|err| Error::invalid_answer(&self.service, err))
+            .map_err(|err| Error::invalid_answer(&self.service, &err.to_string()))
     }
 
     /// `self` when the status is 2xx, otherwise an error with the status and, when the body is

@@ -33,6 +33,7 @@ mod oauth;
 mod outcome;
 mod policy;
 mod secrets;
+mod text;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

@@ -8,9 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::api::Api;
 use crate::host::CacheRecord;
-#[cfg(target_arch = "wasm32")]
-use crate::host::Host; // a trait object's methods need no import; the runtime's do
 use crate::http::{Http, Request};
+use crate::text::{decimal, hex, join};
 use crate::url::BaseUrl;
 use crate::Error;
 
@@ -78,15 +77,17 @@ impl ClientCredentials<'_> {
             };
             api.host().remember(&key, record);
             // The expiry travels in the value: some harnesses return bare strings from get.
-            let packed = format!("{}:{}", expires_at as u64, token.0);
+            let packed = join!(decimal(expires_at as u64), ":", token.0);
             let written = if packed.len() > MAX_CACHE_VALUE_BYTES {
                 Err("CacheValueSizeExceeded".to_owned())
             } else {
                 api.host().cache_set(&key, &packed, lifetime)
             };
             if let Err(code) = written {
-                api.log(format!(
-                    "token kept in memory only: api.cache refused it ({code})"
+                api.log(join!(
+                    "token kept in memory only: api.cache refused it (",
+                    code,
+                    ")"
                 ));
             }
         }
@@ -134,7 +135,7 @@ impl ClientCredentials<'_> {
                 hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
             }
         }
-        format!("postlogin:token:{hash:016x}")
+        join!("postlogin:token:", hex(hash, 16))
     }
 }
 

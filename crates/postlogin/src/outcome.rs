@@ -36,7 +36,7 @@ impl Outcome {
             },
             Err(err) => Outcome {
                 commands: Vec::new(),
-                failure: Some(scrub(err.to_string(), secrets)),
+                failure: Some(scrub(err.reason(), secrets)),
                 logs,
             },
         }

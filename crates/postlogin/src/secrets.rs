@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::decode::{DecodeError, FromJson};
+use crate::text::join;
 use crate::url::BaseUrl;
 use crate::Error;
 
@@ -72,7 +73,7 @@ impl Secrets {
 
 fn secret_url_error(name: &str, reason: &'static str) -> Error {
     Error::InvalidUrl {
-        what: format!("secret {name}"),
+        what: join!("secret ", name),
         reason,
     }
 }

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::text::join;
+
 /// An `http(s)://host[:port][/path]` with no query, no fragment and no trailing slash.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
@@ -48,7 +50,7 @@ impl BaseUrl {
         {
             BaseUrl::parse(text)
         } else {
-            BaseUrl::parse(&format!("https://{text}"))
+            BaseUrl::parse(&join!("https://", text))
         }
     }
 

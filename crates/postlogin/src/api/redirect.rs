@@ -9,8 +9,6 @@ use serde_json::Value;
 
 use super::{check, object, Api};
 use crate::error::without_string_literals;
-#[cfg(target_arch = "wasm32")]
-use crate::host::Host; // a trait object's methods need no import; the runtime's do
 use crate::url::BaseUrl;
 use crate::Error;
 

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use super::{CacheRecord, Host, SendFuture, SleepFuture, TransportFailure};
+use super::{CacheRecord, TransportFailure};
 use crate::http::{Request, Response};
 use crate::json;
 
@@ -140,13 +140,17 @@ fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
 #[derive(Clone)]
 pub(crate) struct RuntimeHost;
 
-impl Host for RuntimeHost {
-    fn send<'a>(
+// The same methods as `Host`'s, but inherent and with concrete futures: capabilities call them
+// directly (`HostRef`), and a boxed `dyn Future` would be polled through the function table,
+// where its signature matches `core::fmt`'s and keeps all of formatting alive (see the CLI's
+// table pruning).
+impl RuntimeHost {
+    pub(crate) fn send<'a>(
         &'a self,
         request: &'a Request,
         timeout_ms: u32,
         max_bytes: usize,
-    ) -> SendFuture<'a> {
+    ) -> impl Future<Output = Result<Response, TransportFailure>> + 'a {
         let headers = request
             .headers()
             .iter()
@@ -161,7 +165,7 @@ impl Host for RuntimeHost {
             ("timeout", timeout_ms.into()),
             ("max", max_bytes.into()),
         ]));
-        Box::pin(async move {
+        async move {
             let Answer { meta, body } = parked.await;
             let meta = json::parse(&meta).unwrap_or(Value::Null);
             // `{"s": status, "h": [[name, value]…]}`, or `{"f": "timeout" | "large" | …}`.
@@ -189,21 +193,21 @@ impl Host for RuntimeHost {
                 return Err(TransportFailure::TooLarge);
             }
             Ok(Response::new(status as u16, body).with_headers(headers))
-        })
+        }
     }
 
-    fn now_ms(&self) -> f64 {
+    pub(crate) fn now_ms(&self) -> f64 {
         NOW.get()
     }
 
-    fn sleep(&self, ms: u32) -> SleepFuture {
+    pub(crate) fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
         let parked = Parked::new(object([("k", "sleep".into()), ("ms", ms.into())]));
-        Box::pin(async move {
+        async move {
             parked.await;
-        })
+        }
     }
 
-    fn cache_get(&self, key: &str) -> Option<CacheRecord> {
+    pub(crate) fn cache_get(&self, key: &str) -> Option<CacheRecord> {
         match self.call("cache.get", vec![key.into()]).ok()? {
             // A bare string is what some community harnesses answer.
             Value::String(value) => Some(CacheRecord {
@@ -220,7 +224,7 @@ impl Host for RuntimeHost {
         }
     }
 
-    fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String> {
+    pub(crate) fn cache_set(&self, key: &str, value: &str, ttl_ms: f64) -> Result<(), String> {
         let options = object([("ttl", ttl_ms.into())]);
         let written = self
             .call("cache.set", vec![key.into(), value.into(), options])
@@ -235,7 +239,7 @@ impl Host for RuntimeHost {
         }
     }
 
-    fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
+    pub(crate) fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
         let answer = json::parse(&host_call(api, &json::to_string(&Value::Array(args))));
         match answer {
             Some(Value::Object(mut answer)) => match answer.remove("v") {
@@ -249,7 +253,7 @@ impl Host for RuntimeHost {
         }
     }
 
-    fn remembered(&self, key: &str) -> Option<CacheRecord> {
+    pub(crate) fn remembered(&self, key: &str) -> Option<CacheRecord> {
         MEMORY.with_borrow(|memory| {
             memory
                 .iter()
@@ -258,7 +262,7 @@ impl Host for RuntimeHost {
         })
     }
 
-    fn remember(&self, key: &str, record: CacheRecord) {
+    pub(crate) fn remember(&self, key: &str, record: CacheRecord) {
         MEMORY.with_borrow_mut(|memory| {
             memory.retain(|(k, _)| k != key);
             memory.push((key.to_owned(), record));
