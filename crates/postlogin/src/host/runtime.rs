@@ -242,10 +242,11 @@ impl RuntimeHost {
     pub(crate) fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
         let answer = json::parse(&host_call(api, &json::to_string(&Value::Array(args))));
         match answer {
-            Some(Value::Object(mut answer)) => match answer.remove("v") {
+            // Taken out in place: `remove` would bring the tree's rebalancing code.
+            Some(Value::Object(mut answer)) => match answer.get_mut("v").map(std::mem::take) {
                 Some(value) => Ok(value),
                 None => Err(answer
-                    .remove("e")
+                    .get("e")
                     .and_then(|e| e.as_str().map(str::to_owned))
                     .unwrap_or_default()),
             },
