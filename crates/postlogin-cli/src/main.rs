@@ -14,6 +14,7 @@ mod report;
 mod scaffold;
 mod secret_args;
 mod ship;
+mod table;
 mod test_artifact;
 mod tools;
 mod wasm;
