@@ -14,7 +14,6 @@ mod report;
 mod scaffold;
 mod secret_args;
 mod ship;
-mod table;
 mod test_artifact;
 mod tools;
 mod wasm;

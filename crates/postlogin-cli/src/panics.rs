@@ -50,7 +50,7 @@ const PANIC_ENTRY_POINTS: &[&str] = &[
 const PANIC_CONST_PREFIX: &str = "core::panicking::panic_const::panic_const_";
 
 /// A function body that is only `unreachable`: no locals, `unreachable`, `end`.
-pub(crate) const TRAP: [u8; 3] = [0x00, 0x00, 0x0b];
+const TRAP: [u8; 3] = [0x00, 0x00, 0x0b];
 
 /// The module with every panic entry point trapping at once, and how many there were; the
 /// module unchanged (and 0) when it has no name section to find them by.

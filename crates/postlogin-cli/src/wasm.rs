@@ -31,26 +31,6 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// A signed LEB128 of at most `bits` bits (33 for a block type, 64 for `i64.const`).
-    pub fn signed_leb(&mut self, bits: u32) -> Option<i64> {
-        let mut value = 0i64;
-        let mut shift = 0;
-        loop {
-            let byte = self.byte()?;
-            value |= i64::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                if shift < 64 && byte & 0x40 != 0 {
-                    value |= -1i64 << shift;
-                }
-                return Some(value);
-            }
-            if shift >= bits {
-                return None;
-            }
-        }
-    }
-
     pub fn name(&mut self) -> Option<&'a str> {
         let len = self.leb()? as usize;
         std::str::from_utf8(self.take(len)?).ok()
