@@ -26,14 +26,16 @@ pub(crate) fn hex(n: u64, width: usize) -> String {
 }
 
 fn digits(mut n: u64, radix: u64, width: usize) -> String {
-    let mut reversed = Vec::with_capacity(20);
-    while n > 0 || reversed.len() < width {
-        reversed.push(b"0123456789abcdef"[(n % radix) as usize]);
+    // Written from the end: u64::MAX takes 20 decimal digits.
+    let mut buffer = [b'0'; 20];
+    let mut start = buffer.len();
+    while n > 0 || buffer.len() - start < width {
+        start -= 1;
+        buffer[start] = b"0123456789abcdef"[(n % radix) as usize];
         n /= radix;
     }
-    reversed
+    buffer[start..]
         .iter()
-        .rev()
         .map(|&digit| char::from(digit))
         .collect()
 }
