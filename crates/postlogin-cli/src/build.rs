@@ -180,10 +180,15 @@ fn reproducible_rustflags(action: &ActionCrate) -> String {
     flags.join("\u{1f}")
 }
 
+/// Flattening and re-running the relooper first, then -Oz twice (the second round finds what the
+/// first exposed): measured on the examples, 1-2% less compressed wasm than a single -Oz
+/// (enrich-from-backend -650 bytes of artifact, hello-claim -190), for a few seconds of build.
+const WASM_OPT_PASSES: [&str; 4] = ["--flatten", "--rereloop", "-Oz", "-Oz"];
+
 fn wasm_opt(input: &Path, output: &Path) -> Result<(), CliError> {
     let wasm_opt = tools::find("wasm-opt")?;
     let result = Command::new(&wasm_opt)
-        .arg("-Oz")
+        .args(WASM_OPT_PASSES)
         .args(WASM_FEATURES)
         .args(["--strip-debug", "--strip-producers"])
         .arg(input)
