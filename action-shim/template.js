@@ -12,7 +12,8 @@
 //
 // The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
 // (`fetch`, a timer) that this shim performs, then resumes it with each answer
-// (crates/postlogin/src/export.rs). Everything crosses as JSON text.
+// (crates/postlogin/src/export.rs). Everything crosses as text, mostly JSON; the event's parts
+// cross one by one, when the Action first reads them.
 const CONFIG = /*@CONFIG@*/ { action: 'template', handlers: [], onError: 'deny', budgetMs: 10000, policy: {} };
 const WASM = /*@WASM@*/ '';
 
@@ -50,12 +51,13 @@ function apiMethod(api, path, allowed) {
   return (...args) => api[area][method](...args);
 }
 
-// Auth0's `api` of the login whose code the wasm is running right now: set around every call
-// into the wasm, which never runs two logins at once.
+// Auth0's `api` and `event` of the login whose code the wasm is running right now: set around
+// every call into the wasm, which never runs two logins at once.
 let loginApi;
+let loginEvent;
 
-// The glue's imports: `host.call` and the float conversions (`parseFloat`, `String`) it finds
-// in this scope.
+// The glue's imports: `host.call`, `host.part` and the float conversions (`parseFloat`,
+// `String`) it finds in this scope.
 const host = {
   call(path, argsJson) {
     try {
@@ -63,6 +65,14 @@ const host = {
       return JSON.stringify({ v: value === undefined ? null : value });
     } catch (error) {
       return JSON.stringify({ e: String((error && error.message) || error) });
+    }
+  },
+  // `event[name]` as JSON text: '' when undefined, '!' when it is not JSON (a cycle, a BigInt).
+  part(name) {
+    try {
+      return JSON.stringify(loginEvent[name]) ?? '';
+    } catch {
+      return '!';
     }
   },
 };
@@ -90,10 +100,11 @@ class Instance {
     this.exports.configure(policy.budgetMs, policy.requestTimeoutMs, policy.retries, policy.allowInsecureHttp, policy.maxResponseBytes);
   }
 
-  /** Calls into the wasm for `api`'s login; its answer, or undefined once the instance is dead. */
-  enter(api, call) {
+  /** Calls into the wasm for the login of `api` and `event`; its answer, or undefined once the instance is dead. */
+  enter(api, event, call) {
     if (this.dead) return undefined;
     loginApi = api;
+    loginEvent = event;
     try {
       return JSON.parse(call(this.exports));
     } catch (error) {
@@ -103,7 +114,7 @@ class Instance {
       for (const fail of this.logins) fail('internal error (the Action trapped)');
       return undefined;
     } finally {
-      loginApi = undefined;
+      loginApi = loginEvent = undefined;
     }
   }
 }
@@ -134,14 +145,15 @@ function loadInstance() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Performs one parked request; answers `[metaJson, body]` and never rejects. A redirect is an
- * answer to report, not to follow (it would carry the bearer token wherever it points); a body
- * over `max` bytes is refused, by its declared length before it is read.
+ * Performs one parked request; answers `[meta, body]` and never rejects. `meta` is the status
+ * and a line `name:value` per header, or the failure: `timeout`, `large` or `network`. A redirect
+ * is an answer to report, not to follow (it would carry the bearer token wherever it points); a
+ * body over `max` bytes is refused, by its declared length before it is read.
  */
 async function perform(request) {
   if (request.k === 'sleep') {
     await sleep(request.ms);
-    return ['{}', ''];
+    return ['', ''];
   }
   const signal = AbortSignal.timeout(request.timeout);
   try {
@@ -150,13 +162,15 @@ async function perform(request) {
     const response = await fetch(request.url, init);
     if (Number(response.headers.get('content-length')) > request.max) {
       signal.aborted || response.body?.cancel().catch(() => {});
-      return ['{"f":"large"}', ''];
+      return ['large', ''];
     }
     const body = await response.text();
-    if (body.length > request.max) return ['{"f":"large"}', ''];
-    return [JSON.stringify({ s: response.status, h: [...response.headers] }), body];
+    if (body.length > request.max) return ['large', ''];
+    let meta = String(response.status);
+    for (const [name, value] of response.headers) meta += `\n${name}:${value}`;
+    return [meta, body];
   } catch {
-    return [signal.aborted ? '{"f":"timeout"}' : '{"f":"network"}', ''];
+    return [signal.aborted ? 'timeout' : 'network', ''];
   }
 }
 
@@ -176,7 +190,7 @@ function runHandler(handler, event, api) {
     const fail = (failure) => finish({ commands: [], failure });
     const step = (call) => {
       if (done) return;
-      const state = instance.enter(api, call);
+      const state = instance.enter(api, event, call);
       if (state === undefined) return; // trapped: `fail` has run
       if (state.o) return finish(state.o);
       task = state.t;
@@ -186,16 +200,20 @@ function runHandler(handler, event, api) {
     };
     const timer = setTimeout(() => {
       // What it waits for may never come: the login is dropped inside the wasm too.
-      if (task !== undefined) instance.enter(api, (wasm) => (wasm.cancel(task), 'null'));
+      if (task !== undefined) instance.enter(api, event, (wasm) => (wasm.cancel(task), 'null'));
       fail(`did not finish within ${CONFIG.budgetMs} ms`);
     }, CONFIG.budgetMs);
-    let eventJson;
-    try {
-      eventJson = JSON.stringify(event);
-    } catch {
-      // A cycle or a BigInt: Auth0's own events are JSON.
+    // An object's parts cross when the Action reads them (`host.part`); anything else crosses
+    // whole, for the wasm to refuse.
+    let eventJson = '';
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      try {
+        eventJson = JSON.stringify(event);
+      } catch {
+        // A BigInt: Auth0's own events are JSON.
+      }
+      if (typeof eventJson !== 'string') return fail('malformed event: not JSON');
     }
-    if (typeof eventJson !== 'string') return fail('malformed event: not JSON');
     const audience = String((event && event.resource_server && event.resource_server.identifier) || '');
     try {
       instance = loadInstance();

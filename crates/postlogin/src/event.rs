@@ -37,6 +37,15 @@ macro_rules! event_parts {
                 }
             }
 
+            /// Every part read from the host when the Action first reads it; `secrets` at once.
+            #[cfg(target_arch = "wasm32")]
+            pub(crate) fn from_host_lazily() -> Result<Event, Error> {
+                Ok(Event {
+                    secrets: secrets(crate::json::parse(&crate::host::runtime::event_part("secrets")))?,
+                    $( $field: Lazy::from_host(stringify!($field)), )*
+                })
+            }
+
             /// The part called `name`; `None` for a field Auth0 added that this version does
             /// not know.
             fn part_mut(&mut self, name: &str) -> Option<&mut RawPart> {

@@ -13,7 +13,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use serde_json::Value;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::api::Api;
@@ -59,13 +58,18 @@ fn policy() -> Rc<Policy> {
         .unwrap_or_default()
 }
 
-/// Runs `action` on one login: `event` is Auth0's event as JSON text, `now_ms` `Date.now()`.
+/// Runs `action` on one login: `event` is Auth0's event as JSON text, or empty when the shim
+/// hands its parts over one by one as they are read (`host.part`); `now_ms` is `Date.now()`.
 pub fn start<F>(event: &str, now_ms: f64, action: F) -> String
 where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
 {
     runtime::set_now(now_ms);
-    let event = Event::from_json_text_lazily(event);
+    let event = if event.is_empty() {
+        Event::from_host_lazily()
+    } else {
+        Event::from_json_text_lazily(event)
+    };
     spawn(Box::pin(async move {
         match event {
             Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
@@ -151,15 +155,20 @@ fn run(id: usize, mut task: Task) -> String {
         }
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
-            let requests = runtime::take_outbox()
-                .into_iter()
-                .map(|(request, description)| Value::Array(vec![request.into(), description]))
-                .collect();
             let mut out = String::from("{\"t\":");
-            out.push_str(&json::to_string(&id.into()));
-            out.push_str(",\"io\":");
-            out.push_str(&json::to_string(&Value::Array(requests)));
-            out.push('}');
+            json::write_integer(&mut out, id as u64);
+            out.push_str(",\"io\":[");
+            for (index, (request, description)) in runtime::take_outbox().into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                json::write_integer(&mut out, request.into());
+                out.push(',');
+                out.push_str(&description);
+                out.push(']');
+            }
+            out.push_str("]}");
             out
         }
     }

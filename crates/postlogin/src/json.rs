@@ -385,7 +385,7 @@ fn write_number(out: &mut String, number: &Number) {
 }
 
 /// Digits by hand: `u64`'s `Display` brings core::fmt's integer machinery along.
-fn write_integer(out: &mut String, mut n: u64) {
+pub(crate) fn write_integer(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {

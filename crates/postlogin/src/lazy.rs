@@ -34,6 +34,9 @@ enum Raw {
     Value(Value),
     /// The event arrives as JSON text, and most of it is never read: parsed on first read.
     Text(String),
+    /// Still in the shim: asked for (`host.part`) on first read, as JSON text.
+    #[cfg(target_arch = "wasm32")]
+    Host,
 }
 
 impl RawPart {
@@ -46,13 +49,25 @@ impl RawPart {
     }
 
     /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
-    /// only sends `JSON.stringify` output) reads as null, as a missing part does.
-    fn take(&self) -> Option<Value> {
-        let value = match self.raw.borrow_mut().take()? {
-            Raw::Value(value) => value,
-            Raw::Text(text) => crate::json::parse(&text)?,
+    /// only sends `JSON.stringify` output) reads as null, as a missing part does; a part the
+    /// shim cannot write as JSON at all is an error.
+    fn take(&self) -> Result<Option<Value>, DecodeError> {
+        let raw = self.raw.borrow_mut().take();
+        let value = match raw {
+            None => None,
+            Some(Raw::Value(value)) => Some(value),
+            Some(Raw::Text(text)) => crate::json::parse(&text),
+            #[cfg(target_arch = "wasm32")]
+            Some(Raw::Host) => {
+                let text = crate::host::runtime::event_part(self.name);
+                match text.as_str() {
+                    "" => None,
+                    "!" => return Err(DecodeError::mismatch("JSON", &Value::Null)),
+                    text => crate::json::parse(text),
+                }
+            }
         };
-        (!value.is_null()).then_some(value)
+        Ok(value.filter(|value| !value.is_null()))
     }
 }
 
@@ -67,6 +82,14 @@ impl<T> Lazy<T> {
             decoded: OnceCell::new(),
             error: OnceCell::new(),
         }
+    }
+
+    /// The part `name` of the event, asked of the host on first read.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_host(name: &'static str) -> Self {
+        let lazy = Lazy::named(name);
+        *lazy.part.raw.borrow_mut() = Some(Raw::Host);
+        lazy
     }
 
     pub(crate) fn part_mut(&mut self) -> &mut RawPart {
@@ -94,8 +117,9 @@ impl<T: FromJson + Default> Deref for Lazy<T> {
         self.decoded.get_or_init(|| {
             let name = self.part.name;
             let result = match self.part.take() {
-                None => T::absent().ok_or_else(|| DecodeError::missing(name)),
-                Some(value) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
+                Err(err) => Err(err.at(name.to_owned())),
+                Ok(None) => T::absent().ok_or_else(|| DecodeError::missing(name)),
+                Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
             };
             result.unwrap_or_else(|err| {
                 let _ = self.error.set(err);

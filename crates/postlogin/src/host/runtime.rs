@@ -24,6 +24,16 @@ extern "C" {
     /// answers `{"v": result}` or `{"e": message}`.
     #[wasm_bindgen(js_namespace = host, js_name = call)]
     fn host_call(api: &str, args: &str) -> String;
+
+    /// The shim's `host.part(name)`: the login's `event[name]` as JSON text, `""` when it is
+    /// undefined, `"!"` when it cannot be written as JSON (a cycle, a BigInt).
+    #[wasm_bindgen(js_namespace = host, js_name = part)]
+    fn host_part(name: &str) -> String;
+}
+
+/// The part `name` of the event of the login being run, as JSON text (see `host_part`).
+pub(crate) fn event_part(name: &str) -> String {
+    host_part(name)
 }
 
 /// State of the wasm instance. The wasm runs one thread (wasm32-unknown-unknown without the
@@ -75,8 +85,8 @@ static MEMORY: Global<RefCell<Vec<(String, CacheRecord)>>> = Global::new(Vec::ne
 /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
 /// runs, only between calls.
 static NOW: Global<Cell<f64>> = Global::cell(0.0);
-/// Requests parked during the current poll, for the shim: `(id, description)`.
-static OUTBOX: Global<RefCell<Vec<(u32, Value)>>> = Global::new(Vec::new());
+/// Requests parked during the current poll, for the shim: `(id, description as JSON text)`.
+static OUTBOX: Global<RefCell<Vec<(u32, String)>>> = Global::new(Vec::new());
 /// Answers the shim delivered and no future has taken yet.
 static ANSWERS: Global<RefCell<Vec<(u32, Answer)>>> = Global::new(Vec::new());
 static NEXT_REQUEST: Global<Cell<u32>> = Global::cell(0);
@@ -86,12 +96,12 @@ pub(crate) fn set_now(now_ms: f64) {
 }
 
 /// The requests parked since the last call, in order.
-pub(crate) fn take_outbox() -> Vec<(u32, Value)> {
+pub(crate) fn take_outbox() -> Vec<(u32, String)> {
     OUTBOX.take()
 }
 
-/// What the shim answered to a parked request: its metadata as JSON text (parsed by whoever
-/// parked the request: a timer's needs no parser) and, for `fetch`, the body.
+/// What the shim answered to a parked request: its metadata as text (read by whoever parked
+/// the request: a timer's is empty) and, for `fetch`, the body.
 pub(crate) struct Answer {
     meta: String,
     body: String,
@@ -107,7 +117,7 @@ struct Parked {
 }
 
 impl Parked {
-    fn new(description: Value) -> Self {
+    fn new(description: String) -> Self {
         let id = NEXT_REQUEST.get();
         NEXT_REQUEST.set(id.wrapping_add(1));
         OUTBOX.with_borrow_mut(|outbox| outbox.push((id, description)));
@@ -127,6 +137,51 @@ impl Future for Parked {
             }
         })
     }
+}
+
+/// A request's description for the shim, written as JSON text directly: `{"k":kind` and then
+/// what `members` adds, closed by `close`.
+fn describe(kind: &str, members: impl FnOnce(&mut String)) -> String {
+    let mut out = String::from("{\"k\":\"");
+    out.push_str(kind);
+    out.push('"');
+    members(&mut out);
+    out.push('}');
+    out
+}
+
+/// `,"name":` for the next member of a description.
+fn member(out: &mut String, name: &str) {
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":");
+}
+
+/// The shim's answer to a `fetch`: `status` and then a line `name:value` per header
+/// (`200\ncontent-type:application/json`; header names never hold `:` and no header holds a
+/// line break), or a failure: `timeout`, `large` or `network`.
+fn read_meta(meta: &str) -> Result<(u16, Vec<(String, String)>), TransportFailure> {
+    let mut lines = meta.split('\n');
+    let status = lines.next().unwrap_or_default();
+    match status {
+        "timeout" => return Err(TransportFailure::Timeout),
+        "large" => return Err(TransportFailure::TooLarge),
+        _ => {}
+    }
+    let status = status
+        .bytes()
+        .try_fold(0u16, |n, digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| n.checked_mul(10)?.checked_add(u16::from(digit - b'0')))?
+        })
+        .filter(|_| !status.is_empty())
+        .ok_or(TransportFailure::Network)?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    Ok((status, headers))
 }
 
 fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
@@ -151,48 +206,42 @@ impl RuntimeHost {
         timeout_ms: u32,
         max_bytes: usize,
     ) -> impl Future<Output = Result<Response, TransportFailure>> + 'a {
-        let headers = request
-            .headers()
-            .iter()
-            .map(|(name, value)| Value::Array(vec![name.as_str().into(), value.as_str().into()]))
-            .collect();
-        let parked = Parked::new(object([
-            ("k", "fetch".into()),
-            ("url", request.url().into()),
-            ("method", request.method().as_str().into()),
-            ("headers", Value::Array(headers)),
-            ("body", request.body().map_or(Value::Null, Value::from)),
-            ("timeout", timeout_ms.into()),
-            ("max", max_bytes.into()),
-        ]));
+        let parked = Parked::new(describe("fetch", |out| {
+            member(out, "url");
+            json::write_string(out, request.url());
+            member(out, "method");
+            json::write_string(out, request.method().as_str());
+            member(out, "headers");
+            out.push('[');
+            for (index, (name, value)) in request.headers().iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                json::write_string(out, name);
+                out.push(',');
+                json::write_string(out, value);
+                out.push(']');
+            }
+            out.push(']');
+            member(out, "body");
+            match request.body() {
+                Some(body) => json::write_string(out, body),
+                None => out.push_str("null"),
+            }
+            member(out, "timeout");
+            json::write_integer(out, timeout_ms.into());
+            member(out, "max");
+            json::write_integer(out, max_bytes as u64);
+        }));
         async move {
             let Answer { meta, body } = parked.await;
-            let meta = json::parse(&meta).unwrap_or(Value::Null);
-            // `{"s": status, "h": [[name, value]…]}`, or `{"f": "timeout" | "large" | …}`.
-            match meta.get("f").and_then(Value::as_str) {
-                Some("timeout") => return Err(TransportFailure::Timeout),
-                Some("large") => return Err(TransportFailure::TooLarge),
-                Some(_) => return Err(TransportFailure::Network),
-                None => {}
-            }
-            let status = meta.get("s").and_then(Value::as_u64).unwrap_or(0);
-            let headers = match meta.get("h") {
-                Some(Value::Array(pairs)) => pairs
-                    .iter()
-                    .filter_map(|pair| {
-                        Some((
-                            pair.get(0)?.as_str()?.to_owned(),
-                            pair.get(1)?.as_str()?.to_owned(),
-                        ))
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let (status, headers) = read_meta(&meta)?;
             // The shim refuses a body over `max` before reading it; this is the second check.
             if body.len() > max_bytes {
                 return Err(TransportFailure::TooLarge);
             }
-            Ok(Response::new(status as u16, body).with_headers(headers))
+            Ok(Response::new(status, body).with_headers(headers))
         }
     }
 
@@ -201,7 +250,10 @@ impl RuntimeHost {
     }
 
     pub(crate) fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
-        let parked = Parked::new(object([("k", "sleep".into()), ("ms", ms.into())]));
+        let parked = Parked::new(describe("sleep", |out| {
+            member(out, "ms");
+            json::write_integer(out, ms.into());
+        }));
         async move {
             parked.await;
         }
