@@ -145,9 +145,11 @@ impl Event {
         Ok(event)
     }
 
-    /// The event as JSON text (as the shim hands it over), split into its parts without
+    /// The event as JSON text (as the test harness holds it), split into its parts without
     /// parsing them: a part is parsed when the Action first reads it. Only `secrets` is parsed
-    /// at once (failure messages are scrubbed of their values).
+    /// at once (failure messages are scrubbed of their values). In WebAssembly the shim hands
+    /// the parts over one by one instead (`from_host_lazily`).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn from_json_text_lazily(text: &str) -> Result<Event, Error> {
         let Some(members) = crate::json::object_members(text) else {
             return Err(match crate::json::parse(text) {
@@ -166,6 +168,16 @@ impl Event {
             }
         }
         Ok(event)
+    }
+
+    /// Why an event given as JSON text that is not an object (the shim hands an object over
+    /// part by part, see [`Event::from_host_lazily`]) cannot be read.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn refusal(text: &str) -> Error {
+        Error::MalformedEvent(match crate::json::parse(text) {
+            Some(value) => DecodeError::mismatch("an object", &value).message(),
+            None => "not JSON".into(),
+        })
     }
 
     /// The requested audience (`resource_server.identifier`), which Auth0's claim rules

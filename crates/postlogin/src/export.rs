@@ -58,8 +58,9 @@ fn policy() -> Rc<Policy> {
         .unwrap_or_default()
 }
 
-/// Runs `action` on one login: `event` is Auth0's event as JSON text, or empty when the shim
-/// hands its parts over one by one as they are read (`host.part`); `now_ms` is `Date.now()`.
+/// Runs `action` on one login: `event` is empty when the shim hands the event's parts over one
+/// by one as they are read (`host.part`), or an event that is not an object, as JSON text, to
+/// refuse; `now_ms` is `Date.now()`.
 pub fn start<F>(event: &str, now_ms: f64, action: F) -> String
 where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
@@ -68,7 +69,7 @@ where
     let event = if event.is_empty() {
         Event::from_host_lazily()
     } else {
-        Event::from_json_text_lazily(event)
+        Err(Event::refusal(event))
     };
     spawn(Box::pin(async move {
         match event {

@@ -23,6 +23,7 @@ pub(crate) fn parse(text: &str) -> Option<Value> {
 /// The members of a JSON object as `(name, value text)`, without parsing the values: the
 /// event's parts are parsed only when the Action reads them. `None` when `text` is not an
 /// object; a malformed member value is only found when (and if) that member is parsed.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn object_members(text: &str) -> Option<Vec<(String, &str)>> {
     let mut parser = Parser::new(text);
     let mut members = Vec::new();
@@ -109,6 +110,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves past one value without building it: brackets are counted, strings skipped whole.
+    #[cfg(not(target_arch = "wasm32"))]
     fn skip_value(&mut self) -> Option<()> {
         let mut depth = 0usize;
         loop {

@@ -33,6 +33,7 @@ pub(crate) struct RawPart {
 enum Raw {
     Value(Value),
     /// The event arrives as JSON text, and most of it is never read: parsed on first read.
+    #[cfg(not(target_arch = "wasm32"))]
     Text(String),
     /// Still in the shim: asked for (`host.part`) on first read, as JSON text.
     #[cfg(target_arch = "wasm32")]
@@ -40,6 +41,7 @@ enum Raw {
 }
 
 impl RawPart {
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn set_text(&mut self, text: &str) {
         *self.raw.get_mut() = Some(Raw::Text(text.to_owned()));
     }
@@ -56,6 +58,7 @@ impl RawPart {
         let value = match raw {
             None => None,
             Some(Raw::Value(value)) => Some(value),
+            #[cfg(not(target_arch = "wasm32"))]
             Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
             Some(Raw::Host) => {
