@@ -18,9 +18,10 @@ const CONFIG = /*@CONFIG@*/ { action: 'template', handlers: [], onError: 'deny',
 const WASM = /*@WASM@*/ '';
 
 // Auth0's `api` methods the wasm may call for their answer while it runs, and the ones it may
-// record as commands, applied once it has succeeded. Nothing else on `api` is reachable.
-const CALLABLE = new Set(['cache.get', 'cache.set', 'redirect.canRedirect', 'redirect.encodeToken', 'redirect.validateToken']);
-const APPLIED = new Set([
+// record as commands, applied once it has succeeded. Nothing else on `api` is reachable; the
+// build keeps only those the Action's wasm can name (each is a string literal in the SDK).
+const CALLABLE = /*@CALLABLE@*/ new Set(['cache.get', 'cache.set', 'redirect.canRedirect', 'redirect.encodeToken', 'redirect.validateToken']);
+const APPLIED = /*@APPLIED@*/ new Set([
   'accessToken.setCustomClaim', 'accessToken.addScope', 'accessToken.removeScope', 'idToken.setCustomClaim',
   'access.deny', 'user.setAppMetadata', 'user.setUserMetadata', 'transaction.setMetadata',
   'multifactor.enable', 'authentication.challengeWith', 'authentication.challengeWithAny',

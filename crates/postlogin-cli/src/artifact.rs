@@ -53,6 +53,8 @@ impl Artifact {
         let config = config_literal(action, &handlers(&glue)?);
         let shim = fill_until(&shim, "/*@CONFIG@*/ ", ";\n", &config)?;
         let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
+        let shim = keep_nameable_methods(&shim, "/*@CALLABLE@*/ ", wasm)?;
+        let shim = keep_nameable_methods(&shim, "/*@APPLIED@*/ ", wasm)?;
         let shim = fill(&shim, "/*@GLUE@*/", &glue)?;
         let code = minify(&shim)?;
         check_requires(&code)?;
@@ -119,6 +121,29 @@ fn fill_until(text: &str, marker: &str, end: &str, with: &str) -> Result<String,
         .map(|offset| start + offset)
         .ok_or_else(|| CliError::Build(format!("`{marker}` is not terminated")))?;
     Ok(format!("{}{with}{}", &text[..start], &text[stop..]))
+}
+
+/// Cuts the template's list of `api` methods after `marker` down to those whose path occurs in
+/// the wasm's bytes: the SDK names each method by one string literal, so a method the module
+/// cannot name is one it can never ask for. A smaller file, and less of Auth0's `api` within
+/// the Action's reach.
+fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String, CliError> {
+    let start = shim
+        .find(marker)
+        .ok_or_else(|| CliError::Build(format!("the shim template has no `{marker}`")))?;
+    let list = &shim[start..];
+    let list = &list[..list.find(";\n").unwrap_or(list.len())];
+    let kept: Vec<&str> = list
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .filter(|path| {
+            wasm.windows(path.len())
+                .any(|window| window == path.as_bytes())
+        })
+        .collect();
+    let set = format!("new Set({})", serde_json::json!(kept));
+    fill_until(shim, marker, ";\n", &set)
 }
 
 /// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
@@ -306,6 +331,24 @@ mod tests {
             none.starts_with("the crate exports no Action handler"),
             "{none}"
         );
+    }
+
+    #[test]
+    fn the_shim_reaches_only_the_api_methods_the_wasm_names() {
+        let shim = "const CALLABLE = /*@CALLABLE@*/ new Set(['cache.get', 'cache.set']);\nx;\n";
+        let wasm = b"\0asm...idToken.setCustomClaimcache.set...";
+        assert_eq!(
+            keep_nameable_methods(shim, "/*@CALLABLE@*/ ", wasm).unwrap(),
+            "const CALLABLE = new Set([\"cache.set\"]);\nx;\n"
+        );
+        assert_eq!(
+            keep_nameable_methods(shim, "/*@CALLABLE@*/ ", b"nothing").unwrap(),
+            "const CALLABLE = new Set([]);\nx;\n"
+        );
+        // The real template: every method the shim knows is kept when the wasm names it.
+        let every = keep_nameable_methods(TEMPLATE, "/*@APPLIED@*/ ", TEMPLATE.as_bytes()).unwrap();
+        assert!(every.contains("\"accessToken.setCustomClaim\",\"accessToken.addScope\""));
+        assert!(every.contains("\"redirect.sendUserTo\"]);"));
     }
 
     #[test]
