@@ -143,19 +143,32 @@ function loadInstance() {
   return current;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Performs one parked request; answers `[meta, body]` and never rejects. `meta` is the status
- * and a line `name:value` per header, or the failure: `timeout`, `large` or `network`. A redirect
- * is an answer to report, not to follow (it would carry the bearer token wherever it points); a
- * body over `max` bytes is refused, by its declared length before it is read.
+ * Performs one parked request; answers `[meta, body]` and never rejects. The build keeps the
+ * part for each kind of request only if the Action's wasm can name it (an Action without HTTP
+ * carries no `fetch` code at all); the marker comments delimit those parts.
  */
 async function perform(request) {
+  // @sleep{
   if (request.k === 'sleep') {
-    await sleep(request.ms);
+    await new Promise((resolve) => setTimeout(resolve, request.ms));
     return ['', ''];
   }
+  // @sleep}
+  // @fetch{
+  if (request.k === 'fetch') return performFetch(request);
+  // @fetch}
+  return ['network', '']; // a kind of request this build cannot perform
+}
+
+// @fetch{
+/**
+ * `meta` is the status and a line `name:value` per header, or the failure: `timeout`, `large`
+ * or `network`. A redirect is an answer to report, not to follow (it would carry the bearer
+ * token wherever it points); a body over `max` bytes is refused, by its declared length before
+ * it is read.
+ */
+async function performFetch(request) {
   const signal = AbortSignal.timeout(request.timeout);
   try {
     const init = { method: request.method, headers: request.headers, redirect: 'manual', signal };
@@ -174,6 +187,7 @@ async function perform(request) {
     return [signal.aborted ? 'timeout' : 'network', ''];
   }
 }
+// @fetch}
 
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
 function runHandler(handler, event, api) {

@@ -55,6 +55,7 @@ impl Artifact {
         let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
         let shim = keep_nameable_methods(&shim, "/*@CALLABLE@*/ ", wasm)?;
         let shim = keep_nameable_methods(&shim, "/*@APPLIED@*/ ", wasm)?;
+        let shim = keep_performable_requests(&shim, wasm)?;
         let shim = fill(&shim, "/*@GLUE@*/", &glue)?;
         let code = minify(&shim)?;
         check_requires(&code)?;
@@ -137,13 +138,37 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
         .split('\'')
         .skip(1)
         .step_by(2)
-        .filter(|path| {
-            wasm.windows(path.len())
-                .any(|window| window == path.as_bytes())
-        })
+        .filter(|path| contains(wasm, path.as_bytes()))
         .collect();
     let set = format!("new Set({})", serde_json::json!(kept));
     fill_until(shim, marker, ";\n", &set)
+}
+
+/// Removes the shim's code for each kind of parked request (`fetch`, `sleep`: the SDK names each
+/// by one string literal) that the wasm cannot name, between its `// @kind{` and `// @kind}`
+/// lines.
+fn keep_performable_requests(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
+    let mut shim = shim.to_owned();
+    for kind in ["fetch", "sleep"] {
+        if contains(wasm, kind.as_bytes()) {
+            continue;
+        }
+        let (open, close) = (format!("// @{kind}{{\n"), format!("// @{kind}}}\n"));
+        while let Some(start) = shim.find(&open) {
+            let end = shim[start..]
+                .find(&close)
+                .map(|offset| start + offset + close.len())
+                .ok_or_else(|| CliError::Build(format!("`{open}` is not closed in the shim")))?;
+            shim.replace_range(start..end, "");
+        }
+    }
+    Ok(shim)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
@@ -349,6 +374,20 @@ mod tests {
         let every = keep_nameable_methods(TEMPLATE, "/*@APPLIED@*/ ", TEMPLATE.as_bytes()).unwrap();
         assert!(every.contains("\"accessToken.setCustomClaim\",\"accessToken.addScope\""));
         assert!(every.contains("\"redirect.sendUserTo\"]);"));
+    }
+
+    #[test]
+    fn an_action_that_names_no_request_kind_has_no_code_to_perform_one() {
+        let none = keep_performable_requests(TEMPLATE, b"\0asm").unwrap();
+        assert!(!none.contains("fetch(") && !none.contains("setTimeout(resolve"));
+        assert!(!none.contains("// @"), "every marker is consumed");
+        let fetch_only = keep_performable_requests(TEMPLATE, b"..fetch..").unwrap();
+        assert!(fetch_only.contains("await fetch(request.url, init)"));
+        assert!(!fetch_only.contains("setTimeout(resolve, request.ms)"));
+        let both = keep_performable_requests(TEMPLATE, b"fetch sleep").unwrap();
+        assert_eq!(both, TEMPLATE);
+        let unclosed = keep_performable_requests("// @fetch{\nx", b"").unwrap_err();
+        assert!(unclosed.to_string().contains("is not closed"));
     }
 
     #[test]
