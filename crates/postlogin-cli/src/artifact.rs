@@ -6,6 +6,7 @@ use std::io::Write;
 use sha2::{Digest, Sha256};
 
 use crate::manifest::ActionCrate;
+use crate::parking;
 use crate::CliError;
 use crate::{base91, imports};
 
@@ -43,7 +44,8 @@ impl Artifact {
         minify: impl Fn(&str) -> Result<String, CliError>,
     ) -> Result<Artifact, CliError> {
         let renamed = imports::shorten(wasm)?;
-        let glue = imports::patch_glue(&patch_glue(glue)?, &renamed.names)?;
+        let glue = without_missing_exports(&patch_glue(glue)?, wasm)?;
+        let glue = imports::patch_glue(&glue, &renamed.names)?;
         let wasm = renamed.wasm.as_slice();
         let compressed = compress(wasm);
         let embedded = format!("'{}'", base91::encode(&compressed));
@@ -71,6 +73,41 @@ impl Artifact {
             wasm_sha256,
         })
     }
+}
+
+/// Removes the glue's wrapper of each export the wasm no longer has (`resume`, in an Action that
+/// parks no request: see `parking`): from its `function NAME(` line through `exports.NAME = NAME;`.
+fn without_missing_exports(glue: &str, wasm: &[u8]) -> Result<String, CliError> {
+    let exported = parking::exports(wasm);
+    let mut patched = glue.to_owned();
+    for line in glue.lines() {
+        let Some(name) = line
+            .strip_prefix("exports.")
+            .and_then(|rest| rest.split_once(" = "))
+            .and_then(|(name, value)| (value == format!("{name};")).then_some(name))
+        else {
+            continue;
+        };
+        if exported.iter().any(|export| export == name) {
+            continue;
+        }
+        let start = format!("\nfunction {name}(");
+        let end = format!("\nexports.{name} = {name};\n");
+        let found = patched.matches(&start).count();
+        match (patched.find(&start), patched.find(&end)) {
+            (Some(from), Some(to)) if found == 1 && from < to => {
+                patched.replace_range(from + 1..to + end.len(), "");
+            }
+            _ => {
+                return Err(CliError::Build(format!(
+                    "expected exactly one `{}` in wasm-bindgen's glue, found {found}; \
+                     its output may have changed (pinned: 0.2.130)",
+                    start.trim()
+                )))
+            }
+        }
+    }
+    Ok(patched)
 }
 
 /// Removes the glue's file loading (see [`GLUE_FILE_LOADING`]) and its TypeScript pointer.
@@ -138,7 +175,7 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
         .split('\'')
         .skip(1)
         .step_by(2)
-        .filter(|path| contains(wasm, path.as_bytes()))
+        .filter(|path| parking::names(wasm, path))
         .collect();
     let set = format!("new Set({})", serde_json::json!(kept));
     fill_until(shim, marker, ";\n", &set)
@@ -149,8 +186,8 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
 /// lines.
 fn keep_performable_requests(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
     let mut shim = shim.to_owned();
-    for kind in ["fetch", "sleep"] {
-        if contains(wasm, kind.as_bytes()) {
+    for kind in parking::KINDS {
+        if parking::names(wasm, kind) {
             continue;
         }
         let (open, close) = (format!("// @{kind}{{\n"), format!("// @{kind}}}\n"));
@@ -163,12 +200,6 @@ fn keep_performable_requests(shim: &str, wasm: &[u8]) -> Result<String, CliError
         }
     }
     Ok(shim)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 /// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
@@ -292,11 +323,33 @@ mod tests {
         )
     }
 
-    /// A valid module: the header and one custom section.
+    /// A module as far as the artifact reads it: the header, the export of the handler (as
+    /// function 0) and one custom section.
     fn wasm() -> Vec<u8> {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        let mut exports = vec![1];
+        crate::wasm::write_name(&mut exports, "onExecutePostLogin");
+        exports.extend([0, 0]);
+        crate::wasm::write_section(&mut wasm, 7, &exports);
         wasm.extend([0, 9, 4, b'n', b'a', b'm', b'e', 1, 2, 3, 4]);
         wasm
+    }
+
+    #[test]
+    fn the_glue_loses_the_wrappers_of_exports_the_wasm_lost() {
+        let glue = "exports.x = 1;\n/** doc */\nfunction resume(task) {\n    wasm.resume(task);\n}\nexports.resume = resume;\nfunction onExecutePostLogin(e) {}\nexports.onExecutePostLogin = onExecutePostLogin;\n";
+        assert_eq!(
+            without_missing_exports(glue, &wasm()).unwrap(),
+            "exports.x = 1;\n/** doc */\nfunction onExecutePostLogin(e) {}\nexports.onExecutePostLogin = onExecutePostLogin;\n"
+        );
+        let changed = glue.replace("function resume(", "const resume = (");
+        let err = without_missing_exports(&changed, &wasm())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected exactly one `function resume(`"),
+            "{err}"
+        );
     }
 
     #[test]

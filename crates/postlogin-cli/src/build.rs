@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::artifact::Artifact;
 use crate::manifest::ActionCrate;
 use crate::report::SizeReport;
-use crate::{panics, tools, CliError};
+use crate::{panics, parking, tools, CliError};
 
 /// Auth0 refuses Action code above 100 kB.
 pub const AUTH0_CODE_LIMIT: usize = 100_000;
@@ -87,6 +87,7 @@ pub fn build(action: &ActionCrate, out: &Path, json: bool) -> Result<String, Cli
         .map_err(|_| CliError::Build("wasm-bindgen's glue is not UTF-8".into()))?;
 
     let (trapping, panic_entry_points) = panics::trap_at_once(&raw_wasm);
+    let trapping = parking::without_unused_resume(&trapping);
     let trapping_path = work.join("action.trap.wasm");
     write(&trapping_path, &trapping)?;
     progress(

@@ -10,6 +10,7 @@ mod imports;
 mod management;
 mod manifest;
 mod panics;
+mod parking;
 mod report;
 mod scaffold;
 mod secret_args;

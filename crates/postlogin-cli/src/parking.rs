@@ -1,0 +1,151 @@
+//! Which requests an Action's wasm can park for the shim, and what it needs for none.
+//!
+//! A task parks a request (`fetch`, a timer) and the shim performs it, then hands the answer back
+//! through the wasm's `resume` export (crates/postlogin/src/host/runtime.rs). The SDK names each
+//! kind of request by one string literal, and the linker keeps a literal only if code that uses
+//! it is kept: a module whose bytes do not contain a kind never parks that kind. The shim then
+//! carries no code to perform it, and a module that can park nothing has no `resume` either.
+
+use crate::wasm::{sections, write_leb, write_name, write_section, Reader};
+
+/// The kinds of parked request, as the SDK names them.
+pub const KINDS: [&str; 2] = ["fetch", "sleep"];
+
+/// Whether `text` occurs anywhere in `wasm`.
+pub fn names(wasm: &[u8], text: &str) -> bool {
+    wasm.windows(text.len())
+        .any(|window| window == text.as_bytes())
+}
+
+pub fn can_park(wasm: &[u8]) -> bool {
+    KINDS.iter().any(|kind| names(wasm, kind))
+}
+
+/// The module without its `resume` export when it can park nothing (wasm-opt then drops what only
+/// `resume` used); otherwise, or when the module cannot be read, the module unchanged.
+pub fn without_unused_resume(module: &[u8]) -> Vec<u8> {
+    if can_park(module) {
+        return module.to_vec();
+    }
+    without_export(module, "resume").unwrap_or_else(|| module.to_vec())
+}
+
+/// The names of the module's exports.
+pub fn exports(module: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for_each_export(module, |name, _| found.push(name.to_owned()));
+    found
+}
+
+fn without_export(module: &[u8], dropped: &str) -> Option<Vec<u8>> {
+    let mut out = module.get(..8)?.to_vec();
+    for (id, payload) in sections(module)? {
+        if id != 7 {
+            write_section(&mut out, id, payload);
+            continue;
+        }
+        let mut kept = Vec::new();
+        let complete = for_each_export_in(payload, |name, rest| {
+            if name != dropped {
+                kept.push((name, rest));
+            }
+        })?;
+        if !complete {
+            return None;
+        }
+        let mut section = Vec::new();
+        write_leb(&mut section, kept.len() as u32);
+        for (name, rest) in kept {
+            write_name(&mut section, name);
+            section.extend_from_slice(rest);
+        }
+        write_section(&mut out, 7, &section);
+    }
+    Some(out)
+}
+
+fn for_each_export<'a>(module: &'a [u8], mut visit: impl FnMut(&'a str, &'a [u8])) {
+    for (id, payload) in sections(module).unwrap_or_default() {
+        if id == 7 {
+            let _ = for_each_export_in(payload, &mut visit);
+        }
+    }
+}
+
+/// Calls `visit(name, kind and index bytes)` per export; whether the section was read to its end.
+fn for_each_export_in<'a>(
+    payload: &'a [u8],
+    mut visit: impl FnMut(&'a str, &'a [u8]),
+) -> Option<bool> {
+    let mut reader = Reader {
+        bytes: payload,
+        at: 0,
+    };
+    for _ in 0..reader.leb()? {
+        let name = reader.name()?;
+        let start = reader.at;
+        reader.byte()?; // the kind: function, table, memory, global
+        reader.leb()?; // its index
+        visit(name, &payload[start..reader.at]);
+    }
+    Some(reader.at == payload.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasm::test_module::with_functions;
+
+    /// `with_functions`' module plus an export section exporting each function by its name.
+    fn exporting(functions: &[(&str, &[u8])], data: &str) -> Vec<u8> {
+        let mut module = with_functions(functions);
+        let mut section = Vec::new();
+        write_leb(&mut section, functions.len() as u32);
+        for (index, (name, _)) in functions.iter().enumerate() {
+            write_name(&mut section, name);
+            section.push(0);
+            write_leb(&mut section, index as u32 + 1);
+        }
+        write_section(&mut module, 7, &section);
+        // A custom section stands in for the data segment holding the SDK's literals.
+        let mut custom = Vec::new();
+        write_name(&mut custom, "data");
+        custom.extend_from_slice(data.as_bytes());
+        write_section(&mut module, 0, &custom);
+        module
+    }
+
+    const BODY: &[u8] = &[0, 0x0b];
+
+    #[test]
+    fn a_module_that_parks_nothing_loses_only_resume() {
+        let module = exporting(
+            &[
+                ("onExecutePostLogin", BODY),
+                ("resume", BODY),
+                ("cancel", BODY),
+            ],
+            "accessToken.setCustomClaim",
+        );
+        assert!(!can_park(&module));
+        let stripped = without_unused_resume(&module);
+        assert_eq!(exports(&stripped), ["onExecutePostLogin", "cancel"]);
+        assert!(sections(&stripped).is_some());
+    }
+
+    #[test]
+    fn a_module_that_names_a_kind_keeps_resume() {
+        for kind in KINDS {
+            let module = exporting(&[("resume", BODY)], kind);
+            assert!(can_park(&module));
+            assert_eq!(without_unused_resume(&module), module);
+        }
+    }
+
+    #[test]
+    fn an_unreadable_module_is_left_alone() {
+        let module = b"\0asm\x01\0\0\0\x07\x05\x09".to_vec();
+        assert_eq!(without_unused_resume(&module), module);
+        assert!(exports(b"not wasm").is_empty());
+    }
+}
