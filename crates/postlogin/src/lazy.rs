@@ -31,9 +31,11 @@ pub(crate) struct RawPart {
 
 #[derive(Clone)]
 enum Raw {
-    Value(Value),
-    /// The event arrives as JSON text, and most of it is never read: parsed on first read.
+    /// Given parsed (`Event::from_json`): decoded from the tree.
     #[cfg(not(target_arch = "wasm32"))]
+    Value(Value),
+    /// The event's part as JSON text, most of it never read: decoded straight from the text
+    /// on first read.
     Text(String),
     /// Still in the shim: asked for (`host.part`) on first read, as JSON text.
     #[cfg(target_arch = "wasm32")]
@@ -46,31 +48,35 @@ impl RawPart {
         *self.raw.get_mut() = Some(Raw::Text(text.to_owned()));
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn set_value(&mut self, value: Value) {
         *self.raw.get_mut() = Some(Raw::Value(value));
     }
 
-    /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
-    /// only sends `JSON.stringify` output) reads as null, as a missing part does; a part the
-    /// shim cannot write as JSON at all is an error.
-    fn take(&self) -> Result<Option<Value>, DecodeError> {
+    /// In WebAssembly only the text decoders exist: a parsed part is written back as text.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn set_value(&mut self, value: Value) {
+        *self.raw.get_mut() = Some(Raw::Text(crate::json::to_string(&value)));
+    }
+
+    /// The part, decoded once; `None` when it is absent or null. Text that is not JSON (the
+    /// shim only sends `JSON.stringify` output) reads as null, as a missing part does; a part
+    /// the shim cannot write as JSON at all is an error.
+    fn decode<T: FromJson>(&self) -> Option<Result<T, DecodeError>> {
         let raw = self.raw.borrow_mut().take();
-        let value = match raw {
-            None => None,
-            Some(Raw::Value(value)) => Some(value),
+        match raw? {
             #[cfg(not(target_arch = "wasm32"))]
-            Some(Raw::Text(text)) => crate::json::parse(&text),
+            Raw::Value(value) => (!value.is_null()).then(|| T::from_json(value)),
+            Raw::Text(text) => crate::decode::part(&text),
             #[cfg(target_arch = "wasm32")]
-            Some(Raw::Host) => {
+            Raw::Host => {
                 let text = crate::host::runtime::event_part(self.name);
                 match text.as_str() {
-                    "" => None,
-                    "!" => return Err(DecodeError::mismatch("JSON", &Value::Null)),
-                    text => crate::json::parse(text),
+                    "!" => Some(Err(DecodeError::mismatch("JSON", &Value::Null))),
+                    text => crate::decode::part(text),
                 }
             }
-        };
-        Ok(value.filter(|value| !value.is_null()))
+        }
     }
 }
 
@@ -119,10 +125,9 @@ impl<T: FromJson + Default> Deref for Lazy<T> {
     fn deref(&self) -> &T {
         self.decoded.get_or_init(|| {
             let name = self.part.name;
-            let result = match self.part.take() {
-                Err(err) => Err(err.at(name.to_owned())),
-                Ok(None) => T::absent().ok_or_else(|| DecodeError::missing(name)),
-                Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
+            let result = match self.part.decode() {
+                None => T::absent().ok_or_else(|| DecodeError::missing(name)),
+                Some(decoded) => decoded.map_err(|err| err.at(name.to_owned())),
             };
             result.unwrap_or_else(|err| {
                 let _ = self.error.set(err);
