@@ -8,12 +8,10 @@
 
 mod float;
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused rather than recursed into (serde_json's limit too).
-pub(crate) const MAX_DEPTH: u32 = 128;
+const MAX_DEPTH: u32 = 128;
 
 /// Parses JSON text; `None` when it is not JSON (or nests deeper than 128 levels).
 pub(crate) fn parse(text: &str) -> Option<Value> {
@@ -33,7 +31,7 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<(String, &str)>> {
         parser.skip_whitespace();
         let start = parser.at;
         parser.skip_value()?;
-        members.push((name.into_owned(), text.get(start..parser.at)?));
+        members.push((name, text.get(start..parser.at)?));
         Some(())
     })?;
     parser.at_end().then_some(members)
@@ -46,18 +44,14 @@ pub(crate) fn to_string(value: &Value) -> String {
     out
 }
 
-/// The parser itself, also driven directly by the typed decoders (`decode.rs`), which walk an
-/// object's members and read each value as its field's type, without building a `Value`.
-/// Public only so that `FromJson` can name it; the module is private, so nothing outside the
-/// crate can.
-pub struct Parser<'a> {
+struct Parser<'a> {
     source: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Parser<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    fn new(text: &'a str) -> Self {
         Parser {
             source: text,
             bytes: text.as_bytes(),
@@ -66,68 +60,51 @@ impl<'a> Parser<'a> {
     }
 
     /// An object, from its `{` (after any whitespace) to its `}`: `member` reads each value,
-    /// given its name (borrowed from the text unless it holds escapes).
-    pub(crate) fn members(
-        &mut self,
-        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
-    ) -> Option<()> {
-        let mut first = true;
-        while let Some(name) = self.member(&mut first)? {
-            member(self, name)?;
+    /// given its name.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, String) -> Option<()>) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
         }
-        Some(())
-    }
-
-    /// The next member's name of an object, leaving the parser at its value: `first` is true
-    /// at the object's `{` (after any whitespace) and is cleared here. `Some(None)` at the
-    /// object's end (its `}` read), `None` when the text is not JSON. Not generic, unlike
-    /// [`Parser::members`]: a loop over it costs each caller nothing but the loop.
-    pub(crate) fn member(&mut self, first: &mut bool) -> Option<Option<Cow<'a, str>>> {
-        if *first {
-            *first = false;
-            if !self.eat(b'{') {
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
                 return None;
             }
-            if self.eat(b'}') {
-                return Some(None);
+            let name = self.string()?;
+            if !self.eat(b':') {
+                return None;
             }
-        } else {
+            member(self, name)?;
             if self.eat(b'}') {
-                return Some(None);
+                return Some(());
             }
             if !self.eat(b',') {
                 return None;
             }
         }
-        self.skip_whitespace();
-        if self.peek() != Some(b'"') {
-            return None;
-        }
-        let name = self.str()?;
-        if !self.eat(b':') {
-            return None;
-        }
-        Some(Some(name))
     }
 
-    pub(crate) fn peek(&self) -> Option<u8> {
+    fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
-    pub(crate) fn skip_whitespace(&mut self) {
+    fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
 
-    pub(crate) fn eat(&mut self, byte: u8) -> bool {
+    fn eat(&mut self, byte: u8) -> bool {
         self.skip_whitespace();
         let found = self.peek() == Some(byte);
         self.at += usize::from(found);
         found
     }
 
-    pub(crate) fn at_end(&mut self) -> bool {
+    fn at_end(&mut self) -> bool {
         self.skip_whitespace();
         self.at == self.bytes.len()
     }
@@ -194,79 +171,39 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(crate) fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+    fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
         let found = self.bytes.get(self.at..self.at + word.len()) == Some(word);
         self.at += word.len();
         found.then_some(value)
     }
 
-    /// Moves past one value, checking it as [`Parser::value`] would, without building it
-    /// (a string is copied only when it holds escapes, a number is read as `value` reads it).
-    /// `depth` counts as in `value`.
-    pub(crate) fn skip(&mut self, depth: u32) -> Option<()> {
-        self.skip_whitespace();
-        match self.peek()? {
-            b'{' if depth < MAX_DEPTH => self.members(|parser, _| parser.skip(depth + 1)),
-            b'[' if depth < MAX_DEPTH => self.items(|parser| parser.skip(depth + 1)),
-            b'"' => self.str().map(drop),
-            b't' => self.literal(b"true", Value::Null).map(drop),
-            b'f' => self.literal(b"false", Value::Null).map(drop),
-            b'n' => self.literal(b"null", Value::Null).map(drop),
-            b'-' | b'0'..=b'9' => self.number().map(drop),
-            _ => None,
-        }
-    }
-
-    /// An array, from its `[` (whitespace skipped already) to its `]`: `item` reads each one.
-    pub(crate) fn items(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        let mut first = true;
-        while self.item(&mut first)? {
-            item(self)?;
-        }
-        Some(())
-    }
-
-    /// Whether an array has one more item, leaving the parser at it (whitespace skipped):
-    /// `first` is true at the array's `[` and is cleared here. `Some(false)` at the array's
-    /// end (its `]` read), `None` when the text is not JSON. Not generic, as [`Parser::member`].
-    pub(crate) fn item(&mut self, first: &mut bool) -> Option<bool> {
-        if *first {
-            *first = false;
-            self.at += 1;
-            if self.eat(b']') {
-                return Some(false);
-            }
-        } else {
-            if self.eat(b']') {
-                return Some(false);
-            }
-            if !self.eat(b',') {
-                return None;
-            }
-        }
-        self.skip_whitespace();
-        Some(true)
-    }
-
-    pub(crate) fn value(&mut self, depth: u32) -> Option<Value> {
+    fn value(&mut self, depth: u32) -> Option<Value> {
         self.skip_whitespace();
         match self.peek()? {
             b'{' if depth < MAX_DEPTH => {
                 let mut members = Map::new();
                 self.members(|parser, name| {
                     // A repeated name keeps its last value, as JSON.parse does.
-                    members.insert(name.into_owned(), parser.value(depth + 1)?);
+                    members.insert(name, parser.value(depth + 1)?);
                     Some(())
                 })?;
                 Some(Value::Object(members))
             }
             b'[' if depth < MAX_DEPTH => {
+                self.at += 1;
                 let mut items = Vec::new();
-                self.items(|parser| {
-                    items.push(parser.value(depth + 1)?);
-                    Some(())
-                })?;
-                Some(Value::Array(items))
+                if self.eat(b']') {
+                    return Some(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    if self.eat(b']') {
+                        return Some(Value::Array(items));
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
             }
             b'"' => self.string().map(Value::String),
             b't' => self.literal(b"true", Value::Bool(true)),
@@ -278,29 +215,18 @@ impl<'a> Parser<'a> {
     }
 
     /// At the opening quote; returns the unescaped text.
-    pub(crate) fn string(&mut self) -> Option<String> {
-        self.str().map(Cow::into_owned)
-    }
-
-    /// At the opening quote; the unescaped text, borrowed when it holds no escape.
-    pub(crate) fn str(&mut self) -> Option<Cow<'a, str>> {
+    fn string(&mut self) -> Option<String> {
         self.at += 1;
         let mut out = String::new();
         let mut run = self.at; // start of the bytes not yet copied
-        let mut escaped_any = false;
         loop {
             match *self.bytes.get(self.at)? {
                 b'"' => {
-                    let rest = self.text(run)?;
+                    out.push_str(self.text(run)?);
                     self.at += 1;
-                    if !escaped_any {
-                        return Some(Cow::Borrowed(rest));
-                    }
-                    out.push_str(rest);
-                    return Some(Cow::Owned(out));
+                    return Some(out);
                 }
                 b'\\' => {
-                    escaped_any = true;
                     out.push_str(self.text(run)?);
                     self.at += 1;
                     let escaped = match *self.bytes.get(self.at)? {
@@ -361,7 +287,7 @@ impl<'a> Parser<'a> {
         Some(code)
     }
 
-    pub(crate) fn number(&mut self) -> Option<Value> {
+    fn number(&mut self) -> Option<Value> {
         let start = self.at;
         let negative = self.peek() == Some(b'-');
         self.at += usize::from(negative);

@@ -31,11 +31,9 @@ pub(crate) struct RawPart {
 
 #[derive(Clone)]
 enum Raw {
-    /// Given parsed (`Event::from_json`): decoded from the tree.
-    #[cfg(not(target_arch = "wasm32"))]
     Value(Value),
-    /// The event's part as JSON text, most of it never read: decoded straight from the text
-    /// on first read.
+    /// The event arrives as JSON text, and most of it is never read: parsed on first read.
+    #[cfg(not(target_arch = "wasm32"))]
     Text(String),
     /// Still in the shim: asked for (`host.part`) on first read, as JSON text.
     #[cfg(target_arch = "wasm32")]
@@ -48,35 +46,31 @@ impl RawPart {
         *self.raw.get_mut() = Some(Raw::Text(text.to_owned()));
     }
 
-    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn set_value(&mut self, value: Value) {
         *self.raw.get_mut() = Some(Raw::Value(value));
     }
 
-    /// In WebAssembly only the text decoders exist: a parsed part is written back as text.
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) fn set_value(&mut self, value: Value) {
-        *self.raw.get_mut() = Some(Raw::Text(crate::json::to_string(&value)));
-    }
-
-    /// The part, decoded once; `None` when it is absent or null. Text that is not JSON (the
-    /// shim only sends `JSON.stringify` output) reads as null, as a missing part does; a part
-    /// the shim cannot write as JSON at all is an error.
-    fn decode<T: FromJson>(&self) -> Option<Result<T, DecodeError>> {
+    /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
+    /// only sends `JSON.stringify` output) reads as null, as a missing part does; a part the
+    /// shim cannot write as JSON at all is an error.
+    fn take(&self) -> Result<Option<Value>, DecodeError> {
         let raw = self.raw.borrow_mut().take();
-        match raw? {
+        let value = match raw {
+            None => None,
+            Some(Raw::Value(value)) => Some(value),
             #[cfg(not(target_arch = "wasm32"))]
-            Raw::Value(value) => (!value.is_null()).then(|| T::from_json(value)),
-            Raw::Text(text) => crate::decode::part(&text),
+            Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
-            Raw::Host => {
+            Some(Raw::Host) => {
                 let text = crate::host::runtime::event_part(self.name);
                 match text.as_str() {
-                    "!" => Some(Err(DecodeError::mismatch("JSON", &Value::Null))),
-                    text => crate::decode::part(text),
+                    "" => None,
+                    "!" => return Err(DecodeError::mismatch("JSON", &Value::Null)),
+                    text => crate::json::parse(text),
                 }
             }
-        }
+        };
+        Ok(value.filter(|value| !value.is_null()))
     }
 }
 
@@ -125,9 +119,10 @@ impl<T: FromJson + Default> Deref for Lazy<T> {
     fn deref(&self) -> &T {
         self.decoded.get_or_init(|| {
             let name = self.part.name;
-            let result = match self.part.decode() {
-                None => T::absent().ok_or_else(|| DecodeError::missing(name)),
-                Some(decoded) => decoded.map_err(|err| err.at(name.to_owned())),
+            let result = match self.part.take() {
+                Err(err) => Err(err.at(name.to_owned())),
+                Ok(None) => T::absent().ok_or_else(|| DecodeError::missing(name)),
+                Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
             };
             result.unwrap_or_else(|err| {
                 let _ = self.error.set(err);

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::decode::DecodeError;
+use crate::decode::{DecodeError, FromJson};
 use crate::text::join;
 use crate::url::BaseUrl;
 use crate::Error;
@@ -14,9 +14,8 @@ use crate::Error;
 #[derive(Clone, Default)]
 pub struct Secrets(Map<String, Value>);
 
-impl Secrets {
-    /// From the parsed `event.secrets`: an object of strings.
-    pub(crate) fn from_json(value: Value) -> Result<Self, DecodeError> {
+impl FromJson for Secrets {
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
         let Value::Object(map) = value else {
             return Err(DecodeError::mismatch("an object", &value));
         };
@@ -26,6 +25,12 @@ impl Secrets {
         Ok(Secrets(map))
     }
 
+    fn absent() -> Option<Self> {
+        Some(Secrets::default())
+    }
+}
+
+impl Secrets {
     /// The secret's value; an absent or empty secret is an error that names it.
     pub fn get(&self, name: &str) -> Result<&str, Error> {
         match self.0.get(name).and_then(Value::as_str) {
