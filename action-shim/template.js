@@ -1,13 +1,12 @@
 /*@HEADER@*/
 'use strict';
 
-// The shim around a postlogin Action. `postlogin build` fills in the four markers below (the
+// The shim around a postlogin Action. `postlogin build` fills in the markers below (the
 // template stays valid JavaScript so it can be read and linted as it is):
 //   CONFIG: the Action's name, its handlers, failure policy and the policy handed to the wasm,
 //           from [package.metadata.postlogin];
 //   WASM:   the optimized WebAssembly module, brotli-compressed and basE91-encoded;
-//   GLUE:   wasm-bindgen's generated JavaScript, patched to take the compiled module as a
-//           parameter instead of reading a file next to itself;
+//   CALLABLE, APPLIED and the `@kind{` sections: what the wasm cannot use is cut out;
 //   HEADER: a comment saying what this file is.
 //
 // The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
@@ -57,8 +56,7 @@ function apiMethod(api, path, allowed) {
 let loginApi;
 let loginEvent;
 
-// The glue's imports: `host.call`, `host.part` and the float conversions (`parseFloat`,
-// `String`) it finds in this scope.
+// What the wasm asks of the runtime while it runs (`instantiate` below carries the text).
 const host = {
   call(path, argsJson) {
     try {
@@ -78,12 +76,63 @@ const host = {
   },
 };
 
-/** Evaluates wasm-bindgen's glue for a new instance of `wasmModule`; returns its exports. */
-function instantiateGlue(wasmModule) {
-  const module = { exports: {} };
-  const exports = module.exports;
-  /*@GLUE@*/
-  return module.exports;
+/**
+ * A new instance of `wasmModule`, its exports taking and answering strings. The text crosses as
+ * crates/postlogin/src/abi.rs describes (this is its other half): into the wasm, written where
+ * its `alloc` says; out of an export, as the address of a `[ptr, len]` pair; out of an import,
+ * written in, its address stored at `out` and its length returned.
+ */
+function instantiate(wasmModule) {
+  let wasm;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const bytes = () => new Uint8Array(wasm.memory.buffer);
+  const textAt = (at, len) => decoder.decode(bytes().subarray(at, at + len));
+  const textIn = (text) => {
+    const len = Buffer.byteLength(text);
+    const at = wasm.alloc(len);
+    encoder.encodeInto(text, bytes().subarray(at, at + len));
+    return [at, len];
+  };
+  const give = (text, out) => {
+    const [at, len] = textIn(text);
+    new DataView(wasm.memory.buffer).setUint32(out, at, true);
+    return len;
+  };
+  const answer = (pair) => {
+    const [at, len] = new Uint32Array(wasm.memory.buffer, pair, 2);
+    return textAt(at, len);
+  };
+  wasm = new WebAssembly.Instance(wasmModule, {
+    host: {
+      call: (path, pathLen, args, argsLen, out) => give(host.call(textAt(path, pathLen), textAt(args, argsLen)), out),
+      part: (name, nameLen, out) => give(host.part(textAt(name, nameLen)), out),
+      parseFloat: (text, len) => parseFloat(textAt(text, len)),
+      String: (number, out) => give(String(number), out),
+    },
+    // wasm-bindgen's one import: its externref table's reserved slots, as its glue fills them
+    // (the build checks the glue still does exactly this).
+    './action_bg.js': {
+      __wbindgen_init_externref_table() {
+        const table = wasm.__wbindgen_externrefs;
+        table.set(0, undefined);
+        table.set(1024, undefined);
+        table.set(1025, null);
+        table.set(1026, true);
+        table.set(1027, false);
+      },
+    },
+  }).exports;
+  wasm.__wbindgen_start();
+  const exports = {
+    configure: wasm.configure,
+    cancel: wasm.cancel,
+    resume: (task, id, meta, body, now) => answer(wasm.resume(task, id, ...textIn(meta), ...textIn(body), now)),
+  };
+  for (const handler of CONFIG.handlers) {
+    exports[handler] = (event, audience, now) => answer(wasm[handler](...textIn(event), ...textIn(audience), now));
+  }
+  return exports;
 }
 
 /**
@@ -96,7 +145,7 @@ class Instance {
   constructor(wasmModule) {
     this.logins = new Set(); // how to fail each login in flight on this instance
     this.dead = false;
-    this.exports = instantiateGlue(wasmModule);
+    this.exports = instantiate(wasmModule);
     const policy = CONFIG.policy;
     this.exports.configure(policy.budgetMs, policy.requestTimeoutMs, policy.retries, policy.allowInsecureHttp, policy.maxResponseBytes);
   }

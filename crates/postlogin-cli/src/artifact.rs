@@ -1,14 +1,16 @@
-//! Assembling `action.js`: the shim template from `action-shim/`, wasm-bindgen's glue (patched so
-//! it reads no file), the compressed wasm, and a header saying what the file is.
+//! Assembling `action.js`: the shim template from `action-shim/`, the compressed wasm, and a
+//! header saying what the file is. wasm-bindgen's generated JavaScript is not part of it: the
+//! shim speaks the SDK's own text ABI (crates/postlogin/src/abi.rs) to the wasm.
 
 use std::io::Write;
 
 use sha2::{Digest, Sha256};
 
+use crate::base91;
 use crate::manifest::ActionCrate;
 use crate::parking;
+use crate::wasm;
 use crate::CliError;
-use crate::{base91, imports};
 
 /// The shim template, embedded so the compiler needs no file at run time.
 const TEMPLATE: &str = include_str!("../../../action-shim/template.js");
@@ -16,19 +18,30 @@ const TEMPLATE: &str = include_str!("../../../action-shim/template.js");
 /// Where the embedded wasm goes; a string no minifier rewrites.
 const WASM_SLOT: &str = "\"@@POSTLOGIN_WASM@@\"";
 
-/// wasm-bindgen's `--target nodejs` glue reads its `.wasm` from beside itself. The artifact has
-/// no file beside it: these exact lines are removed, and `wasmModule` becomes the parameter of
-/// the shim's `instantiateGlue`. If wasm-bindgen changes them, the build fails here, loudly.
-const GLUE_FILE_LOADING: [&str; 3] = [
-    "const wasmPath = `${__dirname}/action_bg.wasm`;\n",
-    "const wasmBytes = require('fs').readFileSync(wasmPath);\n",
-    "const wasmModule = new WebAssembly.Module(wasmBytes);\n",
+/// What the wasm may import: the SDK's (`host`), and wasm-bindgen's one, which the shim
+/// implements as wasm-bindgen's glue does (see [`WASM_BINDGEN_INIT`]).
+const IMPORTS: [(&str, &str); 5] = [
+    ("host", "call"),
+    ("host", "part"),
+    ("host", "parseFloat"),
+    ("host", "String"),
+    ("./action_bg.js", "__wbindgen_init_externref_table"),
 ];
-const GLUE_TYPES_COMMENT: &str = "/* @ts-self-types=\"./action.d.ts\" */\n";
+
+/// wasm-bindgen's glue, for its one import: the shim does the same, so if wasm-bindgen ever
+/// fills its table differently the build fails here, loudly.
+const WASM_BINDGEN_INIT: &str = "        __wbindgen_init_externref_table: function() {
+            const table = wasm.__wbindgen_externrefs;
+            table.set(0, undefined);
+            table.set(1024, undefined);
+            table.set(1025, null);
+            table.set(1026, true);
+            table.set(1027, false);
+        },
+";
 
 pub struct Artifact {
     pub code: String,
-    /// The wasm as embedded: optimized, imports renamed.
     pub wasm: usize,
     pub compressed_wasm: usize,
     pub embedded_wasm: usize,
@@ -36,29 +49,26 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// `minify` is esbuild in the real build; tests pass the identity.
+    /// `glue` is wasm-bindgen's, only checked; `minify` is esbuild in the real build, and tests
+    /// pass the identity.
     pub fn assemble(
         action: &ActionCrate,
         glue: &str,
         wasm: &[u8],
         minify: impl Fn(&str) -> Result<String, CliError>,
     ) -> Result<Artifact, CliError> {
-        let renamed = imports::shorten(wasm)?;
-        let glue = without_missing_exports(&patch_glue(glue)?, wasm)?;
-        let glue = imports::patch_glue(&glue, &renamed.names)?;
-        let wasm = renamed.wasm.as_slice();
+        check_imports(wasm, glue)?;
         let compressed = compress(wasm);
         let embedded = format!("'{}'", base91::encode(&compressed));
         let wasm_sha256 = hex(&Sha256::digest(wasm));
 
         let shim = fill(TEMPLATE, "/*@HEADER@*/\n", "")?;
-        let config = config_literal(action, &handlers(&glue)?);
+        let config = config_literal(action, &handlers(wasm)?);
         let shim = fill_until(&shim, "/*@CONFIG@*/ ", ";\n", &config)?;
         let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
         let shim = keep_nameable_methods(&shim, "/*@CALLABLE@*/ ", wasm)?;
         let shim = keep_nameable_methods(&shim, "/*@APPLIED@*/ ", wasm)?;
         let shim = keep_performable_requests(&shim, wasm)?;
-        let shim = fill(&shim, "/*@GLUE@*/", &glue)?;
         let code = minify(&shim)?;
         check_requires(&code)?;
         let code = fill(&code, WASM_SLOT, &embedded)?;
@@ -75,48 +85,25 @@ impl Artifact {
     }
 }
 
-/// Removes the glue's wrapper of each export the wasm no longer has (`resume`, in an Action that
-/// parks no request: see `parking`): from its `function NAME(` line through `exports.NAME = NAME;`.
-fn without_missing_exports(glue: &str, wasm: &[u8]) -> Result<String, CliError> {
-    let exported = parking::exports(wasm);
-    let mut patched = glue.to_owned();
-    for line in glue.lines() {
-        let Some(name) = line
-            .strip_prefix("exports.")
-            .and_then(|rest| rest.split_once(" = "))
-            .and_then(|(name, value)| (value == format!("{name};")).then_some(name))
-        else {
-            continue;
-        };
-        if exported.iter().any(|export| export == name) {
-            continue;
-        }
-        let start = format!("\nfunction {name}(");
-        let end = format!("\nexports.{name} = {name};\n");
-        let found = patched.matches(&start).count();
-        match (patched.find(&start), patched.find(&end)) {
-            (Some(from), Some(to)) if found == 1 && from < to => {
-                patched.replace_range(from + 1..to + end.len(), "");
-            }
-            _ => {
-                return Err(CliError::Build(format!(
-                    "expected exactly one `{}` in wasm-bindgen's glue, found {found}; \
-                     its output may have changed (pinned: 0.2.130)",
-                    start.trim()
-                )))
-            }
+/// Every import of the wasm is one the shim provides, and wasm-bindgen's is still what the shim
+/// does for it.
+fn check_imports(wasm: &[u8], glue: &str) -> Result<(), CliError> {
+    for (module, name) in wasm::imports(wasm) {
+        if !IMPORTS.contains(&(module.as_str(), name.as_str())) {
+            return Err(CliError::Build(format!(
+                "the wasm imports `{module}`.`{name}`, which the shim does not provide; \
+                 wasm-bindgen's output may have changed (pinned: 0.2.130)"
+            )));
         }
     }
-    Ok(patched)
-}
-
-/// Removes the glue's file loading (see [`GLUE_FILE_LOADING`]) and its TypeScript pointer.
-pub fn patch_glue(glue: &str) -> Result<String, CliError> {
-    let mut patched = fill(glue, GLUE_TYPES_COMMENT, "")?;
-    for line in GLUE_FILE_LOADING {
-        patched = fill(&patched, line, "")?;
+    if !glue.contains(WASM_BINDGEN_INIT) {
+        return Err(CliError::Build(
+            "wasm-bindgen's glue no longer fills its externref table as the shim does; \
+             its output may have changed (pinned: 0.2.130)"
+                .into(),
+        ));
     }
-    Ok(patched)
+    Ok(())
 }
 
 /// Brotli at its strongest setting; deterministic, and Node has the decoder built in.
@@ -142,8 +129,7 @@ fn fill(text: &str, marker: &str, with: &str) -> Result<String, CliError> {
     match text.matches(marker).count() {
         1 => Ok(text.replacen(marker, with, 1)),
         n => Err(CliError::Build(format!(
-            "expected exactly one `{}` in the shim or glue, found {n}; \
-             wasm-bindgen's output may have changed (pinned: 0.2.130)",
+            "expected exactly one `{}` in the shim, found {n}",
             marker.trim_end()
         ))),
     }
@@ -202,14 +188,13 @@ fn keep_performable_requests(shim: &str, wasm: &[u8]) -> Result<String, CliError
     Ok(shim)
 }
 
-/// What the shim needs (`action`, `onError`, `budgetMs`) and what it hands to the wasm
-/// (`policy`, read by the SDK's `Policy::from_json`).
 /// Auth0's handler names the wasm exports (`#[postlogin::action]` exports each under its
 /// Auth0 name), so the shim exports exactly those.
-fn handlers(glue: &str) -> Result<Vec<&'static str>, CliError> {
+fn handlers(wasm: &[u8]) -> Result<Vec<&'static str>, CliError> {
+    let exports = wasm::exports(wasm);
     let found: Vec<&'static str> = ["onExecutePostLogin", "onContinuePostLogin"]
         .into_iter()
-        .filter(|handler| glue.contains(&format!("\nexports.{handler} = {handler};\n")))
+        .filter(|handler| exports.iter().any(|export| export == handler))
         .collect();
     if found.is_empty() {
         return Err(CliError::Build(
@@ -221,6 +206,8 @@ fn handlers(glue: &str) -> Result<Vec<&'static str>, CliError> {
     Ok(found)
 }
 
+/// What the shim needs (`action`, `onError`, `budgetMs`, `handlers`) and what it hands to the
+/// wasm (`policy`, through `configure`).
 fn config_literal(action: &ActionCrate, handlers: &[&str]) -> String {
     let policy = &action.policy;
     serde_json::json!({
@@ -315,61 +302,73 @@ mod tests {
         }
     }
 
+    /// wasm-bindgen's glue as far as the artifact reads it.
     fn glue() -> String {
-        format!(
-            "{GLUE_TYPES_COMMENT}exports.x = 1;\nexports.onExecutePostLogin = onExecutePostLogin;\nconst imports = {{ \"{}\": import0, }};\n{}let wasm = new WebAssembly.Instance(wasmModule, imports);\n",
-            imports::GLUE_MODULE,
-            GLUE_FILE_LOADING.concat()
-        )
+        format!("const imports = {{\n{WASM_BINDGEN_INIT}    }};\n")
     }
 
-    /// A module as far as the artifact reads it: the header, the export of the handler (as
-    /// function 0) and one custom section.
-    fn wasm() -> Vec<u8> {
+    /// A module exporting `exports` (as function 0) and importing `imports` (functions of type
+    /// 0), with one custom section.
+    fn module(exports: &[&str], imports: &[(&str, &str)]) -> Vec<u8> {
+        use crate::wasm::{write_leb, write_name, write_section};
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        let mut exports = vec![1];
-        crate::wasm::write_name(&mut exports, "onExecutePostLogin");
-        exports.extend([0, 0]);
-        crate::wasm::write_section(&mut wasm, 7, &exports);
+        let mut section = Vec::new();
+        write_leb(&mut section, imports.len() as u32);
+        for (module, name) in imports {
+            write_name(&mut section, module);
+            write_name(&mut section, name);
+            section.extend([0, 0]);
+        }
+        write_section(&mut wasm, 2, &section);
+        let mut section = Vec::new();
+        write_leb(&mut section, exports.len() as u32);
+        for name in exports {
+            write_name(&mut section, name);
+            section.extend([0, 0]);
+        }
+        write_section(&mut wasm, 7, &section);
         wasm.extend([0, 9, 4, b'n', b'a', b'm', b'e', 1, 2, 3, 4]);
         wasm
     }
 
+    fn wasm() -> Vec<u8> {
+        module(&["onExecutePostLogin"], &[("host", "call")])
+    }
+
     #[test]
-    fn the_glue_loses_the_wrappers_of_exports_the_wasm_lost() {
-        let glue = "exports.x = 1;\n/** doc */\nfunction resume(task) {\n    wasm.resume(task);\n}\nexports.resume = resume;\nfunction onExecutePostLogin(e) {}\nexports.onExecutePostLogin = onExecutePostLogin;\n";
-        assert_eq!(
-            without_missing_exports(glue, &wasm()).unwrap(),
-            "exports.x = 1;\n/** doc */\nfunction onExecutePostLogin(e) {}\nexports.onExecutePostLogin = onExecutePostLogin;\n"
+    fn only_imports_the_shim_provides_are_accepted() {
+        assert!(check_imports(&module(&[], &IMPORTS), &glue()).is_ok());
+        let unknown = module(
+            &[],
+            &[("host", "call"), ("./action_bg.js", "__wbg_fetch_1")],
         );
-        let changed = glue.replace("function resume(", "const resume = (");
-        let err = without_missing_exports(&changed, &wasm())
-            .unwrap_err()
-            .to_string();
+        let err = check_imports(&unknown, &glue()).unwrap_err().to_string();
         assert!(
-            err.contains("expected exactly one `function resume(`"),
+            err.starts_with("the wasm imports `./action_bg.js`.`__wbg_fetch_1`, which the shim"),
             "{err}"
         );
     }
 
     #[test]
-    fn the_glue_loses_exactly_its_file_loading() {
-        assert_eq!(
-            patch_glue(&glue()).unwrap(),
-            "exports.x = 1;\nexports.onExecutePostLogin = onExecutePostLogin;\nconst imports = { \"./action_bg.js\": import0, };\nlet wasm = new WebAssembly.Instance(wasmModule, imports);\n"
-        );
+    fn a_changed_wasm_bindgen_init_fails_loudly() {
+        let changed = glue().replace("table.set(1024, undefined)", "table.set(2048, undefined)");
+        let err = check_imports(&wasm(), &changed).unwrap_err().to_string();
+        assert!(err.contains("no longer fills its externref table"), "{err}");
     }
 
     #[test]
-    fn changed_glue_fails_loudly() {
-        let changed = glue().replace("readFileSync(wasmPath)", "readFileSync(path)");
-        let err = patch_glue(&changed).unwrap_err().to_string();
-        assert!(
-            err.starts_with(
-                "expected exactly one `const wasmBytes = require('fs').readFileSync(wasmPath);`"
-            ),
-            "{err}"
-        );
+    fn the_shim_template_implements_every_accepted_import() {
+        for (_, name) in IMPORTS {
+            assert!(TEMPLATE.contains(&format!("    {name}")), "{name}");
+        }
+        // And wasm-bindgen's the way its glue does.
+        for line in WASM_BINDGEN_INIT
+            .lines()
+            .skip(1)
+            .filter(|line| line.contains("table"))
+        {
+            assert!(TEMPLATE.contains(line.trim()), "{line}");
+        }
     }
 
     #[test]
@@ -385,9 +384,8 @@ mod tests {
         assert!(code.contains(
             r#"const CONFIG = {"action":"demo","budgetMs":5000,"handlers":["onExecutePostLogin"],"onError":"continue","policy":{"allowInsecureHttp":false,"budgetMs":5000,"maxResponseBytes":65536,"requestTimeoutMs":3000,"retries":1}};"#
         ));
-        assert!(code.contains("exports.x = 1;"));
-        assert!(code.contains(r#"const imports = { "g": import0, };"#));
-        assert!(!code.contains("readFileSync") && !code.contains("@@POSTLOGIN_WASM@@"));
+        assert!(code.contains("function instantiate(wasmModule)"));
+        assert!(!code.contains("@@POSTLOGIN_WASM@@"));
         let embedded = base91::encode(&compress(&wasm));
         assert!(code.contains(&format!("const WASM = '{embedded}';")));
         let mut decompressed = Vec::new();
@@ -397,14 +395,15 @@ mod tests {
 
     #[test]
     fn the_shim_exports_the_handlers_the_wasm_exports() {
-        let both = "x\nexports.onContinuePostLogin = onContinuePostLogin;\nexports.onExecutePostLogin = onExecutePostLogin;\n";
+        let both = module(
+            &["resume", "onContinuePostLogin", "onExecutePostLogin"],
+            &[],
+        );
         assert_eq!(
-            handlers(both).unwrap(),
+            handlers(&both).unwrap(),
             ["onExecutePostLogin", "onContinuePostLogin"]
         );
-        let none = handlers("x\nexports.resume = resume;\n")
-            .unwrap_err()
-            .to_string();
+        let none = handlers(&module(&["resume"], &[])).unwrap_err().to_string();
         assert!(
             none.starts_with("the crate exports no Action handler"),
             "{none}"

@@ -207,7 +207,7 @@ fn wasm_opt(input: &Path, output: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// esbuild minifies the shim and the glue together (the wasm is not part of its input).
+/// esbuild minifies the shim (the wasm is not part of its input).
 fn minify(source: &str) -> Result<String, CliError> {
     let esbuild = tools::find("esbuild")?;
     let mut child = Command::new(&esbuild)

@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::imports::skip_import_description;
-use crate::wasm::{sections, Reader};
+use crate::wasm::{sections, skip_import_description, Reader};
 
 const HOW_MANY: usize = 20;
 

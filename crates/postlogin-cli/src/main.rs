@@ -6,7 +6,6 @@ mod build;
 mod contributors;
 mod deploy;
 mod export;
-mod imports;
 mod management;
 mod manifest;
 mod panics;

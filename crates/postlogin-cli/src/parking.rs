@@ -6,7 +6,9 @@
 //! it is kept: a module whose bytes do not contain a kind never parks that kind. The shim then
 //! carries no code to perform it, and a module that can park nothing has no `resume` either.
 
-use crate::wasm::{sections, write_leb, write_name, write_section, Reader};
+#[cfg(test)]
+use crate::wasm::exports;
+use crate::wasm::{for_each_export_in, sections, write_leb, write_name, write_section};
 
 /// The kinds of parked request, as the SDK names them.
 pub const KINDS: [&str; 2] = ["fetch", "sleep"];
@@ -28,13 +30,6 @@ pub fn without_unused_resume(module: &[u8]) -> Vec<u8> {
         return module.to_vec();
     }
     without_export(module, "resume").unwrap_or_else(|| module.to_vec())
-}
-
-/// The names of the module's exports.
-pub fn exports(module: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    for_each_export(module, |name, _| found.push(name.to_owned()));
-    found
 }
 
 fn without_export(module: &[u8], dropped: &str) -> Option<Vec<u8>> {
@@ -62,33 +57,6 @@ fn without_export(module: &[u8], dropped: &str) -> Option<Vec<u8>> {
         write_section(&mut out, 7, &section);
     }
     Some(out)
-}
-
-fn for_each_export<'a>(module: &'a [u8], mut visit: impl FnMut(&'a str, &'a [u8])) {
-    for (id, payload) in sections(module).unwrap_or_default() {
-        if id == 7 {
-            let _ = for_each_export_in(payload, &mut visit);
-        }
-    }
-}
-
-/// Calls `visit(name, kind and index bytes)` per export; whether the section was read to its end.
-fn for_each_export_in<'a>(
-    payload: &'a [u8],
-    mut visit: impl FnMut(&'a str, &'a [u8]),
-) -> Option<bool> {
-    let mut reader = Reader {
-        bytes: payload,
-        at: 0,
-    };
-    for _ in 0..reader.leb()? {
-        let name = reader.name()?;
-        let start = reader.at;
-        reader.byte()?; // the kind: function, table, memory, global
-        reader.leb()?; // its index
-        visit(name, &payload[start..reader.at]);
-    }
-    Some(reader.at == payload.len())
 }
 
 #[cfg(test)]

@@ -55,6 +55,88 @@ pub fn sections(module: &[u8]) -> Option<Vec<(u8, &[u8])>> {
     Some(sections)
 }
 
+/// The names of the module's exports (none when it cannot be read).
+pub fn exports(module: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (id, payload) in sections(module).unwrap_or_default() {
+        if id == 7 {
+            let _ = for_each_export_in(payload, |name, _| found.push(name.to_owned()));
+        }
+    }
+    found
+}
+
+/// Calls `visit(name, kind and index bytes)` per export; whether the section was read to its end.
+pub fn for_each_export_in<'a>(
+    payload: &'a [u8],
+    mut visit: impl FnMut(&'a str, &'a [u8]),
+) -> Option<bool> {
+    let mut reader = Reader {
+        bytes: payload,
+        at: 0,
+    };
+    for _ in 0..reader.leb()? {
+        let name = reader.name()?;
+        let start = reader.at;
+        reader.byte()?; // the kind: function, table, memory, global
+        reader.leb()?; // its index
+        visit(name, &payload[start..reader.at]);
+    }
+    Some(reader.at == payload.len())
+}
+
+/// The module's imports as `(module, name)` (as many as can be read).
+pub fn imports(module: &[u8]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (id, payload) in sections(module).unwrap_or_default() {
+        if id != 2 {
+            continue;
+        }
+        let mut reader = Reader {
+            bytes: payload,
+            at: 0,
+        };
+        for _ in 0..reader.leb().unwrap_or(0) {
+            let (Some(module), Some(name)) = (reader.name(), reader.name()) else {
+                break;
+            };
+            found.push((module.to_owned(), name.to_owned()));
+            if skip_import_description(&mut reader).is_none() {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Skips an import's description: function (type index), table (reference type + limits),
+/// memory (limits), global (value type + mutability) or tag (attribute + type index).
+pub fn skip_import_description(reader: &mut Reader<'_>) -> Option<()> {
+    match reader.byte()? {
+        0 => reader.leb().map(drop),
+        1 => {
+            reader.byte()?;
+            skip_limits(reader)
+        }
+        2 => skip_limits(reader),
+        3 => reader.take(2).map(drop),
+        4 => {
+            reader.byte()?;
+            reader.leb().map(drop)
+        }
+        _ => None,
+    }
+}
+
+fn skip_limits(reader: &mut Reader<'_>) -> Option<()> {
+    let flags = reader.byte()?;
+    reader.leb()?;
+    if flags & 1 != 0 {
+        reader.leb()?;
+    }
+    Some(())
+}
+
 /// A section: its id, its size and its payload.
 pub fn write_section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
     out.push(id);

@@ -104,17 +104,27 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             is_action(#name);
         };
 
-        // The shim calls it with the event as JSON text and the requested audience; `resume`
-        // (in the SDK) carries the login on after each request it waited for.
+        // The shim calls it with the event's text (or none: its parts cross one by one) and the
+        // requested audience, as the SDK's `abi` module says; `resume` (in the SDK) carries the
+        // login on after each request it waited for.
         #[cfg(target_arch = "wasm32")]
-        #[::postlogin::__private::wasm_bindgen::prelude::wasm_bindgen(
-            js_name = #js_name,
-            wasm_bindgen = ::postlogin::__private::wasm_bindgen,
-        )]
+        #[unsafe(export_name = #js_name)]
         #[doc(hidden)]
-        #[allow(unused_variables)]
-        pub fn #export(event: &str, audience: &str, now_ms: f64) -> ::std::string::String {
-            #start
+        /// # Safety
+        /// Called by the shim only, with text it wrote for the call.
+        pub unsafe extern "C" fn #export(
+            event: *mut u8,
+            event_len: usize,
+            audience: *mut u8,
+            audience_len: usize,
+            now_ms: f64,
+        ) -> *const [usize; 2] {
+            #[allow(unused_variables)]
+            let run = |event: &str, audience: &str| #start;
+            // SAFETY: as the caller promises.
+            unsafe {
+                ::postlogin::__private::handle(event, event_len, audience, audience_len, run)
+            }
         }
     })
 }
@@ -162,7 +172,10 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(out.starts_with("async fn on_execute_post_login"), "{out}");
-        assert!(out.contains("js_name = \"onExecutePostLogin\""), "{out}");
+        assert!(
+            out.contains("export_name = \"onExecutePostLogin\""),
+            "{out}"
+        );
         assert!(
             out.contains("__postlogin_export_on_execute_post_login"),
             "{out}"
@@ -182,7 +195,10 @@ mod tests {
         )
         .unwrap()
         .to_string();
-        assert!(out.contains("js_name = \"onContinuePostLogin\""), "{out}");
+        assert!(
+            out.contains("export_name = \"onContinuePostLogin\""),
+            "{out}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+use crate::abi;
 use crate::api::Api;
 use crate::event::Event;
 use crate::host::runtime::{self, Global, RuntimeHost};
@@ -120,9 +121,48 @@ fn spawn(task: Task) -> String {
     run(id, task)
 }
 
+/// A handler's export (`#[postlogin::action]` generates it): `run` gets the event and the
+/// audience as the shim passed them; its answer goes back to the shim.
+///
+/// # Safety
+/// `event` and `audience` are text the shim wrote for this call (see `abi`).
+pub unsafe fn handle(
+    event: *mut u8,
+    event_len: usize,
+    audience: *mut u8,
+    audience_len: usize,
+    run: impl FnOnce(&str, &str) -> String,
+) -> *const [usize; 2] {
+    // SAFETY: as the caller promises.
+    let (event, audience) = unsafe {
+        (
+            abi::take(event, event_len),
+            abi::take(audience, audience_len),
+        )
+    };
+    abi::answer(run(&event, &audience))
+}
+
 /// Delivers the shim's answer to request `request` of task `task` and runs the task on.
-#[wasm_bindgen(js_name = resume)]
-pub fn resume(task: u32, request: u32, meta: String, body: String, now_ms: f64) -> String {
+///
+/// # Safety
+/// `meta` and `body` are text the shim wrote for this call (see `abi`).
+#[unsafe(export_name = "resume")]
+pub unsafe extern "C" fn resume(
+    task: u32,
+    request: u32,
+    meta: *mut u8,
+    meta_len: usize,
+    body: *mut u8,
+    body_len: usize,
+    now_ms: f64,
+) -> *const [usize; 2] {
+    // SAFETY: as the caller promises.
+    let (meta, body) = unsafe { (abi::take(meta, meta_len), abi::take(body, body_len)) };
+    abi::answer(resume_task(task, request, meta, body, now_ms))
+}
+
+fn resume_task(task: u32, request: u32, meta: String, body: String, now_ms: f64) -> String {
     runtime::set_now(now_ms);
     runtime::deliver(request, meta, body);
     let id = task as usize;
@@ -139,8 +179,8 @@ pub fn resume(task: u32, request: u32, meta: String, body: String, now_ms: f64) 
 }
 
 /// Drops a login the shim gave up on (its time budget ran out), and whatever it was waiting for.
-#[wasm_bindgen(js_name = cancel)]
-pub fn cancel(task: u32) {
+#[unsafe(export_name = "cancel")]
+pub extern "C" fn cancel(task: u32) {
     let dropped =
         TASKS.with_borrow_mut(|tasks| tasks.get_mut(task as usize).and_then(Option::take));
     drop(dropped);

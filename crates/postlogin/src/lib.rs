@@ -18,6 +18,8 @@
 //! }
 //! ```
 
+#[cfg(target_arch = "wasm32")]
+mod abi;
 #[cfg(any(target_arch = "wasm32", test))]
 mod allocator;
 mod api;
@@ -66,7 +68,5 @@ pub use url::BaseUrl;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(target_arch = "wasm32")]
-    pub use crate::export::{start, start_without_event};
-    #[cfg(target_arch = "wasm32")]
-    pub use wasm_bindgen;
+    pub use crate::export::{handle, start, start_without_event};
 }

@@ -12,28 +12,42 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use serde_json::{Map, Value};
-use wasm_bindgen::prelude::wasm_bindgen;
 
 use super::{CacheRecord, TransportFailure};
+use crate::abi;
 use crate::http::{Request, Response};
 use crate::json;
 
-#[wasm_bindgen]
+#[link(wasm_import_module = "host")]
 extern "C" {
     /// The shim's `host.call(path, argsJson)`: calls Auth0's `api` for the login being run,
-    /// answers `{"v": result}` or `{"e": message}`.
-    #[wasm_bindgen(js_namespace = host, js_name = call)]
-    fn host_call(api: &str, args: &str) -> String;
+    /// answers `{"v": result}` or `{"e": message}` (as text: see `abi`).
+    #[link_name = "call"]
+    fn host_call(
+        path: *const u8,
+        path_len: usize,
+        args: *const u8,
+        args_len: usize,
+        out: *mut *mut u8,
+    ) -> usize;
 
     /// The shim's `host.part(name)`: the login's `event[name]` as JSON text, `""` when it is
     /// undefined, `"!"` when it cannot be written as JSON (a cycle, a BigInt).
-    #[wasm_bindgen(js_namespace = host, js_name = part)]
-    fn host_part(name: &str) -> String;
+    #[link_name = "part"]
+    fn host_part(name: *const u8, name_len: usize, out: *mut *mut u8) -> usize;
+}
+
+fn call_host(api: &str, args: &str) -> String {
+    // SAFETY: the shim reads the two texts during the call and answers as `abi` says.
+    abi::received(|out| unsafe {
+        host_call(api.as_ptr(), api.len(), args.as_ptr(), args.len(), out)
+    })
 }
 
 /// The part `name` of the event of the login being run, as JSON text (see `host_part`).
 pub(crate) fn event_part(name: &str) -> String {
-    host_part(name)
+    // SAFETY: as for `call_host`.
+    abi::received(|out| unsafe { host_part(name.as_ptr(), name.len(), out) })
 }
 
 /// State of the wasm instance. The wasm runs one thread (wasm32-unknown-unknown without the
@@ -292,7 +306,7 @@ impl RuntimeHost {
     }
 
     pub(crate) fn call(&self, api: &str, args: Vec<Value>) -> Result<Value, String> {
-        let answer = json::parse(&host_call(api, &json::to_string(&Value::Array(args))));
+        let answer = json::parse(&call_host(api, &json::to_string(&Value::Array(args))));
         match answer {
             // Taken out in place: `remove` would bring the tree's rebalancing code.
             Some(Value::Object(mut answer)) => match answer.get_mut("v").map(std::mem::take) {

@@ -4,22 +4,26 @@
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use wasm_bindgen::prelude::wasm_bindgen;
+    use crate::abi;
 
-    #[wasm_bindgen]
+    #[link(wasm_import_module = "host")]
     extern "C" {
-        #[wasm_bindgen(js_name = parseFloat)]
-        fn parse_float(text: &str) -> f64;
-        #[wasm_bindgen(js_name = String)]
-        fn number_to_string(number: f64) -> String;
+        /// JavaScript's `parseFloat` of the text.
+        #[link_name = "parseFloat"]
+        fn parse_float(text: *const u8, len: usize) -> f64;
+        /// JavaScript's `String(number)`, as text (see `abi`).
+        #[link_name = "String"]
+        fn number_to_string(number: f64, out: *mut *mut u8) -> usize;
     }
 
     pub(crate) fn parse(text: &str) -> f64 {
-        parse_float(text)
+        // SAFETY: the shim reads the text during the call.
+        unsafe { parse_float(text.as_ptr(), text.len()) }
     }
 
     pub(crate) fn print(number: f64) -> String {
-        number_to_string(number)
+        // SAFETY: the shim answers as `abi` says.
+        abi::received(|out| unsafe { number_to_string(number, out) })
     }
 }
 

@@ -1,0 +1,59 @@
+//! How text crosses between the shim and the wasm. This module and the shim's `instantiate`
+//! (action-shim/template.js) are the two halves of it; there is no generated glue in between,
+//! so an Action carries none.
+//!
+//! - Text in: the shim asks [`alloc`] for exactly as many bytes as the UTF-8 text takes, writes
+//!   it there with `TextEncoder.encodeInto` and passes `(ptr, len)`; the wasm owns it from then.
+//! - Text out of an export: the export returns the address of a `[ptr, len]` pair; the text stays
+//!   alive until the next export call that answers text.
+//! - Text out of an import: the shim writes the text in as above, stores its address at the
+//!   `out` address the wasm passed, and returns its length.
+//!
+//! wasm-bindgen still processes the module (wasm-pack runs it, and `configure` is its export):
+//! it adds an externref table the shim initialises and nothing else the shim uses.
+
+use std::cell::RefCell;
+
+use crate::host::runtime::Global;
+
+/// Room for `len` bytes of text the shim is about to write; see [`take`].
+#[unsafe(no_mangle)]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    let mut room = Vec::<u8>::with_capacity(len);
+    let at = room.as_mut_ptr();
+    std::mem::forget(room);
+    at
+}
+
+/// The text the shim wrote at `ptr`.
+///
+/// # Safety
+/// `ptr` comes from `alloc(len)` and holds `len` bytes the shim wrote with
+/// `TextEncoder.encodeInto`, which writes only UTF-8; each `ptr` is taken once.
+pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
+    // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`), and the
+    // bytes are UTF-8 (see above).
+    unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len)) }
+}
+
+/// What the previous export call answered, alive until the next one.
+static ANSWER: Global<RefCell<String>> = Global::new(String::new());
+static ANSWER_AT: Global<RefCell<[usize; 2]>> = Global::new([0, 0]);
+
+/// Hands `text` to the shim as an export's answer: the address of its `[ptr, len]`.
+pub fn answer(text: String) -> *const [usize; 2] {
+    let pair = [text.as_ptr() as usize, text.len()];
+    ANSWER.with_borrow_mut(|kept| *kept = text);
+    ANSWER_AT.with_borrow_mut(|at| {
+        *at = pair;
+        at as *const [usize; 2]
+    })
+}
+
+/// The text an import answered: `call(out)` returns its length and stores its address at `out`.
+pub fn received(call: impl FnOnce(*mut *mut u8) -> usize) -> String {
+    let mut at = std::ptr::null_mut();
+    let len = call(&mut at);
+    // SAFETY: the shim wrote the answer as text into `alloc(len)`, at the address it stored.
+    unsafe { take(at, len) }
+}
