@@ -57,24 +57,27 @@ let loginApi;
 let loginEvent;
 
 // What the wasm asks of the runtime while it runs (`instantiate` below carries the text).
-const host = {
-  call(path, argsJson) {
-    try {
-      const value = apiMethod(loginApi, path, CALLABLE)(...JSON.parse(argsJson));
-      return JSON.stringify({ v: value === undefined ? null : value });
-    } catch (error) {
-      return JSON.stringify({ e: String((error && error.message) || error) });
-    }
-  },
-  // `event[name]` as JSON text: '' when undefined, '!' when it is not JSON (a cycle, a BigInt).
-  part(name) {
-    try {
-      return JSON.stringify(loginEvent[name]) ?? '';
-    } catch {
-      return '!';
-    }
-  },
-};
+// @host.call{
+/** Auth0's `api.<path>(...args)` for the login being run: `{"v": result}` or `{"e": message}`. */
+function callApi(path, argsJson) {
+  try {
+    const value = apiMethod(loginApi, path, CALLABLE)(...JSON.parse(argsJson));
+    return JSON.stringify({ v: value === undefined ? null : value });
+  } catch (error) {
+    return JSON.stringify({ e: String((error && error.message) || error) });
+  }
+}
+// @host.call}
+// @host.part{
+/** `event[name]` as JSON text: '' when undefined, '!' when it is not JSON (a cycle, a BigInt). */
+function eventPart(name) {
+  try {
+    return JSON.stringify(loginEvent[name]) ?? '';
+  } catch {
+    return '!';
+  }
+}
+// @host.part}
 
 /**
  * A new instance of `wasmModule`, its exports taking and answering strings. The text crosses as
@@ -105,10 +108,18 @@ function instantiate(wasmModule) {
   };
   wasm = new WebAssembly.Instance(wasmModule, {
     host: {
-      call: (path, pathLen, args, argsLen, out) => give(host.call(textAt(path, pathLen), textAt(args, argsLen)), out),
-      part: (name, nameLen, out) => give(host.part(textAt(name, nameLen)), out),
+      // @host.call{
+      call: (path, pathLen, args, argsLen, out) => give(callApi(textAt(path, pathLen), textAt(args, argsLen)), out),
+      // @host.call}
+      // @host.part{
+      part: (name, nameLen, out) => give(eventPart(textAt(name, nameLen)), out),
+      // @host.part}
+      // @host.parseFloat{
       parseFloat: (text, len) => parseFloat(textAt(text, len)),
+      // @host.parseFloat}
+      // @host.String{
       String: (number, out) => give(String(number), out),
+      // @host.String}
     },
     // wasm-bindgen's one import: its externref table's reserved slots, as its glue fills them
     // (the build checks the glue still does exactly this).
@@ -127,7 +138,9 @@ function instantiate(wasmModule) {
   const exports = {
     configure: wasm.configure,
     cancel: wasm.cancel,
+    // @resume{
     resume: (task, id, meta, body, now) => answer(wasm.resume(task, id, ...textIn(meta), ...textIn(body), now)),
+    // @resume}
   };
   for (const handler of CONFIG.handlers) {
     exports[handler] = (event, audience, now) => answer(wasm[handler](...textIn(event), ...textIn(audience), now));
@@ -192,10 +205,11 @@ function loadInstance() {
   return current;
 }
 
+// @resume{
 /**
  * Performs one parked request; answers `[meta, body]` and never rejects. The build keeps the
  * part for each kind of request only if the Action's wasm can name it (an Action without HTTP
- * carries no `fetch` code at all); the marker comments delimit those parts.
+ * carries no `fetch` code at all), and none when it cannot park any (it has no `resume`).
  */
 async function perform(request) {
   // @sleep{
@@ -237,6 +251,7 @@ async function performFetch(request) {
   }
 }
 // @fetch}
+// @resume}
 
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
 function runHandler(handler, event, api) {
@@ -258,9 +273,11 @@ function runHandler(handler, event, api) {
       if (state === undefined) return; // trapped: `fail` has run
       if (state.o) return finish(state.o);
       task = state.t;
+      // @resume{
       for (const [id, request] of state.io) {
         perform(request).then(([meta, body]) => step((wasm) => wasm.resume(task, id, meta, body, Date.now())));
       }
+      // @resume}
     };
     const timer = setTimeout(() => {
       // What it waits for may never come: the login is dropped inside the wasm too.

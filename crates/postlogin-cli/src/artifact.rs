@@ -68,7 +68,7 @@ impl Artifact {
         let shim = fill_until(&shim, "/*@WASM@*/ ", ";\n", WASM_SLOT)?;
         let shim = keep_nameable_methods(&shim, "/*@CALLABLE@*/ ", wasm)?;
         let shim = keep_nameable_methods(&shim, "/*@APPLIED@*/ ", wasm)?;
-        let shim = keep_performable_requests(&shim, wasm)?;
+        let shim = keep_usable_sections(&shim, wasm)?;
         let code = minify(&shim)?;
         check_requires(&code)?;
         let code = fill(&code, WASM_SLOT, &embedded)?;
@@ -167,22 +167,44 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
     fill_until(shim, marker, ";\n", &set)
 }
 
-/// Removes the shim's code for each kind of parked request (`fetch`, `sleep`: the SDK names each
-/// by one string literal) that the wasm cannot name, between its `// @kind{` and `// @kind}`
-/// lines.
-fn keep_performable_requests(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
+/// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm
+/// cannot use: `fetch` and `sleep`, the kinds of parked request, unless it names them (see
+/// `parking`); `resume`, performing and resuming, unless it exports `resume`; `host.NAME`, an
+/// import, unless it imports it.
+fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
+    let imports = wasm::imports(wasm);
+    let usable = |section: &str| match section.strip_prefix("host.") {
+        Some(name) => imports
+            .iter()
+            .any(|(module, n)| module == "host" && n == name),
+        None if section == "resume" => wasm::exports(wasm).iter().any(|e| e == "resume"),
+        None => parking::names(wasm, section),
+    };
     let mut shim = shim.to_owned();
-    for kind in parking::KINDS {
-        if parking::names(wasm, kind) {
-            continue;
-        }
-        let (open, close) = (format!("// @{kind}{{\n"), format!("// @{kind}}}\n"));
-        while let Some(start) = shim.find(&open) {
-            let end = shim[start..]
-                .find(&close)
-                .map(|offset| start + offset + close.len())
-                .ok_or_else(|| CliError::Build(format!("`{open}` is not closed in the shim")))?;
-            shim.replace_range(start..end, "");
+    let mut from = 0;
+    while let Some(start) = shim[from..].find("// @").map(|at| from + at) {
+        let line_end = shim[start..].find('\n').map_or(shim.len(), |at| start + at);
+        let Some(section) = shim[start + 4..line_end].strip_suffix('{') else {
+            return Err(CliError::Build(format!(
+                "unexpected `{}` in the shim",
+                &shim[start..line_end]
+            )));
+        };
+        let close = format!("// @{section}}}");
+        let Some(close_at) = shim[line_end..].find(&close).map(|at| line_end + at) else {
+            return Err(CliError::Build(format!(
+                "`// @{section}{{` is not closed in the shim"
+            )));
+        };
+        if usable(section) {
+            // Only the marker lines go; sections inside are looked at in turn.
+            let close_end = close_at + close.len();
+            shim.replace_range(close_at..close_end, "");
+            shim.replace_range(start..line_end, "");
+            from = start;
+        } else {
+            shim.replace_range(start..close_at + close.len(), "");
+            from = start;
         }
     }
     Ok(shim)
@@ -429,17 +451,42 @@ mod tests {
     }
 
     #[test]
-    fn an_action_that_names_no_request_kind_has_no_code_to_perform_one() {
-        let none = keep_performable_requests(TEMPLATE, b"\0asm").unwrap();
-        assert!(!none.contains("fetch(") && !none.contains("setTimeout(resolve"));
+    fn the_shim_keeps_only_the_sections_the_wasm_can_use() {
+        let none = keep_usable_sections(TEMPLATE, &module(&["onExecutePostLogin"], &[])).unwrap();
+        for gone in [
+            "perform(",
+            "fetch(",
+            "setTimeout(resolve",
+            "callApi",
+            "eventPart",
+            "parseFloat",
+        ] {
+            assert!(!none.contains(gone), "{gone}");
+        }
         assert!(!none.contains("// @"), "every marker is consumed");
-        let fetch_only = keep_performable_requests(TEMPLATE, b"..fetch..").unwrap();
-        assert!(fetch_only.contains("await fetch(request.url, init)"));
-        assert!(!fetch_only.contains("setTimeout(resolve, request.ms)"));
-        let both = keep_performable_requests(TEMPLATE, b"fetch sleep").unwrap();
-        assert_eq!(both, TEMPLATE);
-        let unclosed = keep_performable_requests("// @fetch{\nx", b"").unwrap_err();
-        assert!(unclosed.to_string().contains("is not closed"));
+        let mut fetching = module(&["onExecutePostLogin", "resume"], &[("host", "call")]);
+        let mut data = Vec::new();
+        crate::wasm::write_name(&mut data, "data");
+        data.extend(b"...fetch...");
+        crate::wasm::write_section(&mut fetching, 0, &data);
+        let kept = keep_usable_sections(TEMPLATE, &fetching).unwrap();
+        for present in [
+            "await fetch(request.url, init)",
+            "callApi(",
+            "wasm.resume(task",
+        ] {
+            assert!(kept.contains(present), "{present}");
+        }
+        for gone in ["setTimeout(resolve, request.ms)", "eventPart", "// @"] {
+            assert!(!kept.contains(gone), "{gone}");
+        }
+        let unclosed = keep_usable_sections("// @fetch{\nx", b"").unwrap_err();
+        assert!(unclosed.to_string().contains("is not closed"), "{unclosed}");
+        let stray = keep_usable_sections("// @fetch\nx", b"").unwrap_err();
+        assert!(
+            stray.to_string().contains("unexpected `// @fetch`"),
+            "{stray}"
+        );
     }
 
     #[test]
