@@ -141,12 +141,12 @@ impl std::error::Error for Error {}
 pub(crate) fn without_string_literals(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(start) = rest.find('"') {
-        let Some(len) = rest[start + 1..].find('"') else {
+    while let Some((before, quoted)) = rest.split_once('"') {
+        let Some((_, after)) = quoted.split_once('"') else {
             break;
         };
-        out.push_str(rest[..start].trim_end_matches(' '));
-        rest = &rest[start + len + 2..];
+        out.push_str(before.trim_end_matches(' '));
+        rest = after;
     }
     out.push_str(rest);
     out

@@ -420,7 +420,7 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&text[run..at]);
+        out.push_str(text.get(run..at).unwrap_or_default());
         if escape.is_empty() {
             out.push_str("\\u00");
             out.push(char::from(HEX[usize::from(byte >> 4)]));
@@ -430,7 +430,9 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
         }
         run = at + 1;
     }
-    out.push_str(&text[run..]);
+    // `get`, which cannot fail here (escapes are ASCII), rather than indexing: a str index
+    // that could panic links `Debug for char` and its Unicode tables into every Action.
+    out.push_str(text.get(run..).unwrap_or_default());
     out.push('"');
 }
 

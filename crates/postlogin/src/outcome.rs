@@ -111,9 +111,14 @@ fn replace_all(text: String, needle: &str, with: &str) -> String {
     let (haystack, needle_bytes) = (text.as_bytes(), needle.as_bytes());
     let mut out = String::new();
     let (mut copied, mut at) = (0, 0);
-    while at + needle_bytes.len() <= haystack.len() {
-        if haystack[at..].starts_with(needle_bytes) {
-            out.push_str(&text[copied..at]);
+    // `get` rather than indexing (a match starts and ends on character boundaries): a str
+    // index that could panic links `Debug for char` and its Unicode tables into the wasm.
+    while let Some(rest) = haystack
+        .get(at..)
+        .filter(|rest| rest.len() >= needle_bytes.len())
+    {
+        if rest.starts_with(needle_bytes) {
+            out.push_str(text.get(copied..at).unwrap_or_default());
             out.push_str(with);
             at += needle_bytes.len();
             copied = at;
@@ -124,7 +129,7 @@ fn replace_all(text: String, needle: &str, with: &str) -> String {
     if copied == 0 {
         return text;
     }
-    out.push_str(&text[copied..]);
+    out.push_str(text.get(copied..).unwrap_or_default());
     out
 }
 

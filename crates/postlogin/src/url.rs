@@ -103,7 +103,7 @@ fn host_of(authority_and_path: &str) -> &str {
         .unwrap_or_default();
     let authority = authority.rsplit('@').next().unwrap_or_default();
     match authority.find(']') {
-        Some(end) if authority.starts_with('[') => &authority[..=end],
+        Some(end) if authority.starts_with('[') => authority.get(..=end).unwrap_or(authority),
         _ => authority.split(':').next().unwrap_or_default(),
     }
 }
@@ -124,7 +124,7 @@ pub(crate) fn split_scheme(text: &str) -> Option<(&str, &str)> {
         .as_bytes()
         .windows(3)
         .position(|window| window == b"://")?;
-    Some((&text[..at], &text[at + 3..]))
+    Some((text.get(..at)?, text.get(at + 3..)?))
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, so the result is safe as a
