@@ -479,11 +479,10 @@ function readSizeReport(artifact) {
 // Pipeline order of the parts `postlogin build` reports; any part it adds later comes after.
 const PART_ORDER = [
   'wasm from wasm-pack',
-  'wasm after wasm-opt -Oz',
-  'wasm with short import names',
+  'wasm after wasm-opt',
   'wasm brotli-compressed',
   'wasm embedded (basE91 text)',
-  'shim + glue + header (minified)',
+  'shim + header (minified)',
 ];
 
 async function benchmark(options, results, failures) {

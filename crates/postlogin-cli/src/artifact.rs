@@ -42,7 +42,6 @@ const WASM_BINDGEN_INIT: &str = "        __wbindgen_init_externref_table: functi
 
 pub struct Artifact {
     pub code: String,
-    pub wasm: usize,
     pub compressed_wasm: usize,
     pub embedded_wasm: usize,
     pub wasm_sha256: String,
@@ -77,7 +76,6 @@ impl Artifact {
         let header = header(action, &wasm_sha256, wasm.len(), compressed.len(), body_len);
         Ok(Artifact {
             code: header + &code,
-            wasm: wasm.len(),
             compressed_wasm: compressed.len(),
             embedded_wasm: embedded.len(),
             wasm_sha256,

@@ -92,7 +92,7 @@ pub fn build(action: &ActionCrate, out: &Path, json: bool) -> Result<String, Cli
     write(&trapping_path, &trapping)?;
     progress(
         "Optimizing",
-        &format!("wasm-opt -Oz ({panic_entry_points} panic entry points trap at once)"),
+        &format!("wasm-opt ({panic_entry_points} panic entry points trap at once)"),
     );
     let optimized = work.join("action.opt.wasm");
     wasm_opt(&trapping_path, &optimized)?;

@@ -26,11 +26,10 @@ impl SizeReport {
             name: action.name.clone(),
             parts: vec![
                 ("wasm from wasm-pack", raw_wasm.len()),
-                ("wasm after wasm-opt -Oz", optimized_wasm),
-                ("wasm with short import names", artifact.wasm),
+                ("wasm after wasm-opt", optimized_wasm),
                 ("wasm brotli-compressed", artifact.compressed_wasm),
                 ("wasm embedded (basE91 text)", artifact.embedded_wasm),
-                ("shim + glue + header (minified)", code_without_wasm),
+                ("shim + header (minified)", code_without_wasm),
             ],
             contributors: crate::contributors::top(raw_wasm),
             total: artifact.code.len(),
