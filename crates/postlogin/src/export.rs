@@ -34,7 +34,9 @@ static TASKS: Global<RefCell<Vec<Option<Task>>>> = Global::new(Vec::new());
 static POLICY: Global<RefCell<Option<Rc<Policy>>>> = Global::new(None);
 
 /// The shim's first call into a new instance: the policy as numbers (parsing JSON for it
-/// would put the parser into Actions that need none).
+/// would put the parser into Actions that need none). The wasm's one `#[wasm_bindgen]` export,
+/// and it needs to be one: wasm-pack runs wasm-bindgen, which refuses a module without its
+/// runtime. The other exports speak `abi`, and take numbers and text only.
 #[wasm_bindgen(js_name = configure)]
 pub fn configure(
     budget_ms: u32,
