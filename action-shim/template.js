@@ -139,11 +139,20 @@ function instantiate(wasmModule) {
     configure: wasm.configure,
     cancel: wasm.cancel,
     // @resume{
-    resume: (task, id, meta, body, now) => answer(wasm.resume(task, id, ...textIn(meta), ...textIn(body), now)),
+    resume: (task, id, meta, body, now) => {
+      const [metaAt, metaLen] = textIn(meta);
+      const [bodyAt, bodyLen] = textIn(body);
+      return answer(wasm.resume(task, id, metaAt, metaLen, bodyAt, bodyLen, now));
+    },
     // @resume}
   };
   for (const handler of CONFIG.handlers) {
-    exports[handler] = (event, audience, now) => answer(wasm[handler](...textIn(event), ...textIn(audience), now));
+    const run = wasm[handler];
+    exports[handler] = (event, audience, now) => {
+      const [eventAt, eventLen] = textIn(event);
+      const [audienceAt, audienceLen] = textIn(audience);
+      return answer(run(eventAt, eventLen, audienceAt, audienceLen, now));
+    };
   }
   return exports;
 }
