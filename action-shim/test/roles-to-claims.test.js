@@ -35,6 +35,13 @@ describe('roles-to-claims (compiled)', { skip }, () => {
     assert.deepEqual(result.claims, { accessToken: roles, idToken: roles });
   });
 
+  test('roles in any script cross into the wasm and back unchanged (text is sized in UTF-8 bytes)', async () => {
+    const roles = ['rédacteur', '管理者', '🚀 ops', 'plain'];
+    const result = await login(withRoles({ roles }));
+    assert.equal(result.outcome, 'ok', result.reason);
+    assert.deepEqual(result.claims, { accessToken: { [CLAIM]: roles }, idToken: { [CLAIM]: roles } });
+  });
+
   test('a user without roles gets an empty list, not a missing claim', async () => {
     for (const authorization of [{ roles: [] }, undefined]) {
       const result = await login(withRoles(authorization));

@@ -1,8 +1,9 @@
 //! The WebAssembly edge: what `#[postlogin::action]` expands to calls into here, and the
 //! executor the shim drives.
 //!
-//! One login is one task. The shim calls the handler's export with the event as JSON text; the
-//! task runs until it finishes or waits on requests it parked for the shim (`fetch`, a timer).
+//! One login is one task. The shim calls the handler's export (text crosses as `abi` says); the
+//! event's parts come through `host.part` as the Action reads them. The task runs until it
+//! finishes or waits on requests it parked for the shim (`fetch`, a timer).
 //! Every call into the wasm answers JSON text, either `{"o": outcome}` or
 //! `{"t": task, "io": [[id, request]…]}`; the shim performs the requests and calls `resume` with
 //! each answer. Concurrent logins on one instance are separate tasks.
