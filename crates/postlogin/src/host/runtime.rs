@@ -154,7 +154,7 @@ impl Future for Parked {
 }
 
 /// A request's description for the shim, written as JSON text directly: `{"k":kind` and then
-/// what `members` adds, closed by `close`.
+/// what `members` adds, then `}`.
 fn describe(kind: &str, members: impl FnOnce(&mut String)) -> String {
     let mut out = String::from("{\"k\":\"");
     out.push_str(kind);
@@ -210,9 +210,8 @@ fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
 pub(crate) struct RuntimeHost;
 
 // The same methods as `Host`'s, but inherent and with concrete futures: capabilities call them
-// directly (`HostRef`), and a boxed `dyn Future` would be polled through the function table,
-// where its signature matches `core::fmt`'s and keeps all of formatting alive (see the CLI's
-// table pruning).
+// directly (`HostRef`). A boxed `dyn Future` would be polled through the function table, and
+// binaryen keeps whatever the table holds.
 impl RuntimeHost {
     pub(crate) fn send<'a>(
         &'a self,
