@@ -44,11 +44,11 @@ function decodeBase91(text) {
   return heap.subarray(out, out + decode(text.length, out));
 }
 
-/** `api.a.b` by its path `'a.b'`, only for the paths in `allowed`. */
-function apiMethod(api, path, allowed) {
+/** Calls `api.a.b(...args)` by its path `'a.b'`, only for the paths in `allowed`. */
+function invokeApi(api, path, allowed, args) {
   if (!allowed.has(path)) throw new Error(`${path} is not available to the Action`);
   const [area, method] = path.split('.');
-  return (...args) => api[area][method](...args);
+  return api[area][method](...args);
 }
 
 // Auth0's `api` and `event` of the login whose code the wasm is running right now: set around
@@ -61,7 +61,7 @@ let loginEvent;
 /** Auth0's `api.<path>(...args)` for the login being run: `{"v": result}` or `{"e": message}`. */
 function callApi(path, argsJson) {
   try {
-    const value = apiMethod(loginApi, path, CALLABLE)(...JSON.parse(argsJson));
+    const value = invokeApi(loginApi, path, CALLABLE, JSON.parse(argsJson));
     return JSON.stringify({ v: value === undefined ? null : value });
   } catch (error) {
     return JSON.stringify({ e: String((error && error.message) || error) });
@@ -87,24 +87,25 @@ function eventPart(name) {
  */
 function instantiate(wasmModule) {
   let wasm;
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  const bytes = () => new Uint8Array(wasm.memory.buffer);
-  const textAt = (at, len) => decoder.decode(bytes().subarray(at, at + len));
+  // A Buffer over the wasm's memory reads and writes text in place, without a view per call.
+  // Memory growth detaches it (its length drops to 0): only then is a new one made.
+  let memory = Buffer.alloc(0);
+  const heap = () => (memory.length === 0 ? (memory = Buffer.from(wasm.memory.buffer)) : memory);
+  const textAt = (at, len) => heap().toString('utf8', at, at + len);
   const textIn = (text) => {
     const len = Buffer.byteLength(text);
     const at = wasm.alloc(len);
-    encoder.encodeInto(text, bytes().subarray(at, at + len));
+    heap().write(text, at, len, 'utf8');
     return [at, len];
   };
   const give = (text, out) => {
     const [at, len] = textIn(text);
-    new DataView(wasm.memory.buffer).setUint32(out, at, true);
+    heap().writeUInt32LE(at, out);
     return len;
   };
   const answer = (pair) => {
-    const [at, len] = new Uint32Array(wasm.memory.buffer, pair, 2);
-    return textAt(at, len);
+    const bytes = heap();
+    return textAt(bytes.readUInt32LE(pair), bytes.readUInt32LE(pair + 4));
   };
   wasm = new WebAssembly.Instance(wasmModule, {
     host: {
@@ -220,17 +221,14 @@ function loadInstance() {
  * part for each kind of request only if the Action's wasm can name it (an Action without HTTP
  * carries no `fetch` code at all), and none when it cannot park any (it has no `resume`).
  */
-async function perform(request) {
+function perform(request) {
   // @sleep{
-  if (request.k === 'sleep') {
-    await new Promise((resolve) => setTimeout(resolve, request.ms));
-    return ['', ''];
-  }
+  if (request.k === 'sleep') return new Promise((resolve) => setTimeout(resolve, request.ms, ['', '']));
   // @sleep}
   // @fetch{
   if (request.k === 'fetch') return performFetch(request);
   // @fetch}
-  return ['network', '']; // a kind of request this build cannot perform
+  return Promise.resolve(['network', '']); // a kind of request this build cannot perform
 }
 
 // @fetch{
@@ -320,7 +318,7 @@ function applyOutcome(outcome, api) {
   let failure = outcome.failure;
   if (failure == null) {
     try {
-      for (const command of outcome.commands) apiMethod(api, command.api, APPLIED)(...command.args);
+      for (const command of outcome.commands) invokeApi(api, command.api, APPLIED, command.args);
       return;
     } catch (error) {
       // Auth0 refusing a call the Action's checks allowed: the calls before it stay applied

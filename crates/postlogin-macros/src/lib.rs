@@ -84,7 +84,7 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     let (bound, start) = if reads_event {
         (
             quote!(AsyncFnOnce(&::postlogin::Event, &mut ::postlogin::Api)),
-            quote!(::postlogin::__private::start(event, now_ms, #name)),
+            quote!(::postlogin::__private::start(event, audience, now_ms, #name)),
         )
     } else {
         (

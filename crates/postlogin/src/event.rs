@@ -41,7 +41,7 @@ macro_rules! event_parts {
             #[cfg(target_arch = "wasm32")]
             pub(crate) fn from_host_lazily() -> Result<Event, Error> {
                 Ok(Event {
-                    secrets: secrets(crate::json::parse(&crate::host::runtime::event_part("secrets")))?,
+                    secrets: secrets_from_host()?,
                     $( $field: Lazy::from_host(stringify!($field)), )*
                 })
             }
@@ -96,6 +96,27 @@ fn secrets(value: Option<Value>) -> Result<Secrets, Error> {
         Some(value) => Secrets::from_json(value)
             .map_err(|err| Error::MalformedEvent(err.at("secrets".into()).message())),
     }
+}
+
+/// `secrets` as the shim sends them. Every login of a warm instance carries the same ones, so
+/// they are decoded again only when their text differs from the last login's.
+#[cfg(target_arch = "wasm32")]
+fn secrets_from_host() -> Result<Secrets, Error> {
+    use crate::host::runtime::{event_part, Global};
+    use std::cell::RefCell;
+    static LAST: Global<RefCell<Option<(String, Secrets)>>> = Global::new(None);
+
+    let text = event_part("secrets");
+    let seen = LAST.with_borrow(|last| match last {
+        Some((seen, secrets)) if *seen == text => Some(secrets.clone()),
+        _ => None,
+    });
+    if let Some(secrets) = seen {
+        return Ok(secrets);
+    }
+    let decoded = secrets(crate::json::parse(&text))?;
+    LAST.with_borrow_mut(|last| *last = Some((text, decoded.clone())));
+    Ok(decoded)
 }
 
 fn first<const N: usize>(errors: [Option<&DecodeError>; N]) -> Option<Error> {
@@ -181,7 +202,8 @@ impl Event {
     }
 
     /// The requested audience (`resource_server.identifier`), which Auth0's claim rules
-    /// depend on.
+    /// depend on. In WebAssembly the shim passes it with the login instead.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn audience(&self) -> Option<String> {
         self.resource_server
             .as_ref()

@@ -64,12 +64,14 @@ fn policy() -> Rc<Policy> {
 
 /// Runs `action` on one login: `event` is empty when the shim hands the event's parts over one
 /// by one as they are read (`host.part`), or an event that is not an object, as JSON text, to
-/// refuse; `now_ms` is `Date.now()`.
-pub fn start<F>(event: &str, now_ms: f64, action: F) -> String
+/// refuse; `audience` is the event's `resource_server.identifier` (or empty), which the shim
+/// reads anyway (so its part need not cross); `now_ms` is `Date.now()`.
+pub fn start<F>(event: &str, audience: &str, now_ms: f64, action: F) -> String
 where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
 {
     runtime::set_now(now_ms);
+    let audience = (!audience.is_empty()).then(|| audience.to_owned());
     let event = if event.is_empty() {
         Event::from_host_lazily()
     } else {
@@ -79,7 +81,7 @@ where
         match event {
             Err(err) => Outcome::new(Err(&err), Vec::new(), Vec::new(), &Secrets::default()),
             Ok(event) => {
-                let mut api = Api::new(RuntimeHost, policy(), event.audience());
+                let mut api = Api::new(RuntimeHost, policy(), audience);
                 let result = action(&event, &mut api).await;
                 // A part the Action read that did not fit fails the login, whatever it did next.
                 let result = result.and_then(|()| event.read_error().map_or(Ok(()), Err));

@@ -1,6 +1,7 @@
 //! `event.secrets`: the Action's configured secrets, write-only in Auth0 and never printed here.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -10,9 +11,10 @@ use crate::url::BaseUrl;
 use crate::Error;
 
 /// Every value is a string (checked when the event is decoded); they stay in the JSON map they
-/// arrived in rather than being copied into a map of their own.
+/// arrived in rather than being copied into a map of their own. Shared, because a warm
+/// instance's logins all carry the same secrets: the wasm decodes them once, not per login.
 #[derive(Clone, Default)]
-pub struct Secrets(Map<String, Value>);
+pub struct Secrets(Rc<Map<String, Value>>);
 
 impl FromJson for Secrets {
     fn from_json(value: Value) -> Result<Self, DecodeError> {
@@ -22,7 +24,7 @@ impl FromJson for Secrets {
         if let Some((name, value)) = map.iter().find(|(_, value)| !value.is_string()) {
             return Err(DecodeError::mismatch("a string", value).at(name.clone()));
         }
-        Ok(Secrets(map))
+        Ok(Secrets(Rc::new(map)))
     }
 
     fn absent() -> Option<Self> {
@@ -63,11 +65,11 @@ impl Secrets {
 
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn to_json(&self) -> Value {
-        Value::Object(self.0.clone())
+        Value::Object((*self.0).clone())
     }
 
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(name.into(), Value::String(value.into()));
+        Rc::make_mut(&mut self.0).insert(name.into(), Value::String(value.into()));
     }
 }
 
