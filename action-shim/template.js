@@ -103,6 +103,14 @@ function instantiate(wasmModule) {
     heap().writeUInt32LE(at, out);
     return len;
   };
+  // @host.part{
+  const partNames = new Map();
+  const partNamed = (at, len) => {
+    const name = textAt(at, len);
+    partNames.set(at, name);
+    return name;
+  };
+  // @host.part}
   const answer = (pair) => {
     const bytes = heap();
     return textAt(bytes.readUInt32LE(pair), bytes.readUInt32LE(pair + 4));
@@ -113,7 +121,8 @@ function instantiate(wasmModule) {
       call: (path, pathLen, args, argsLen, out) => give(callApi(textAt(path, pathLen), textAt(args, argsLen)), out),
       // @host.call}
       // @host.part{
-      part: (name, nameLen, out) => give(eventPart(textAt(name, nameLen)), out),
+      // A part's name is a constant in the wasm: read once per address, not once per login.
+      part: (name, nameLen, out) => give(eventPart(partNames.get(name) ?? partNamed(name, nameLen)), out),
       // @host.part}
       // @host.parseFloat{
       parseFloat: (text, len) => parseFloat(textAt(text, len)),

@@ -165,6 +165,21 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
       assert.ok(result.ms >= 250, `the login resolved after ${result.ms} ms, before the backend answered`);
     });
 
+    // The compiled Action decodes a warm instance's secrets once and reuses them while their
+    // text is unchanged: a changed secret must still reach the very next login.
+    scenario('a warm instance follows changed secrets: the next login calls the new backend_url', async (env) => {
+      const secrets = makeSecrets(env);
+      assertLoginOkWithClaim(await login(env, { secrets }), { email: 'alice@example.com', tier: 'gold' });
+      const moved = await startServers({ backend: { reply: { status: 200, json: { moved: true } } } });
+      try {
+        assertLoginOkWithClaim(await login(env, { secrets: { ...secrets, backend_url: moved.backend.url } }), { moved: true });
+        assert.equal(env.backend.requests.length, 1, 'only the first login called the old backend');
+        assert.equal(moved.backend.requests.length, 1, 'the second login called the new backend');
+      } finally {
+        await moved.close();
+      }
+    });
+
     scenario('sends the client secret only to the token endpoint', async (env) => {
       const secrets = makeSecrets(env);
       const result = await login(env, { secrets });

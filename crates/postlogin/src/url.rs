@@ -109,12 +109,14 @@ fn host_of(authority_and_path: &str) -> &str {
 }
 
 fn is_loopback(host: &str) -> bool {
-    let octets: Vec<&str> = host.split('.').collect();
+    let mut octets = 0;
+    let dotted_quad = host.split('.').all(|octet| {
+        octets += 1;
+        octet.parse::<u8>().is_ok()
+    });
     host.eq_ignore_ascii_case("localhost")
         || host == "[::1]"
-        || (octets.len() == 4
-            && octets[0] == "127"
-            && octets.iter().all(|octet| octet.parse::<u8>().is_ok()))
+        || (host.starts_with("127.") && dotted_quad && octets == 4)
 }
 
 /// `("https", "host/path")` for `https://host/path`. A byte scan rather than `split_once("://")`:

@@ -45,7 +45,8 @@ fn call_host(api: &str, args: &str) -> String {
 }
 
 /// The part `name` of the event of the login being run, as JSON text (see `host_part`).
-pub(crate) fn event_part(name: &str) -> String {
+/// `'static`: the shim reads a name once per address and then knows it by its address alone.
+pub(crate) fn event_part(name: &'static str) -> String {
     // SAFETY: as for `call_host`.
     abi::received(|out| unsafe { host_part(name.as_ptr(), name.len(), out) })
 }
