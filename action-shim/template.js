@@ -51,17 +51,17 @@ function invokeApi(api, path, allowed, args) {
   return api[area][method](...args);
 }
 
-// Auth0's `api` and `event` of the login whose code the wasm is running right now: set around
-// every call into the wasm, which never runs two logins at once.
-let loginApi;
-let loginEvent;
+// The login whose code the wasm is running right now (its Auth0 `api` and `event`, and the
+// headers of the answers it got): set around every call into the wasm, which never runs two
+// logins at once.
+let running;
 
 // What the wasm asks of the runtime while it runs (`instantiate` below carries the text).
 // @host.call{
 /** Auth0's `api.<path>(...args)` for the login being run: `{"v": result}` or `{"e": message}`. */
 function callApi(path, argsJson) {
   try {
-    const value = invokeApi(loginApi, path, CALLABLE, JSON.parse(argsJson));
+    const value = invokeApi(running.api, path, CALLABLE, JSON.parse(argsJson));
     return JSON.stringify({ v: value === undefined ? null : value });
   } catch (error) {
     return JSON.stringify({ e: String((error && error.message) || error) });
@@ -72,12 +72,20 @@ function callApi(path, argsJson) {
 /** `event[name]` as JSON text: '' when undefined, '!' when it is not JSON (a cycle, a BigInt). */
 function eventPart(name) {
   try {
-    return JSON.stringify(loginEvent[name]) ?? '';
+    return JSON.stringify(running.event[name]) ?? '';
   } catch {
     return '!';
   }
 }
 // @host.part}
+// @host.headers{
+/** The headers of the login's answer to `request`, a line `name:value` each. */
+function answerHeaders(request) {
+  let lines = '';
+  for (const [name, value] of running.headers?.get(request) ?? []) lines += `${name}:${value}\n`;
+  return lines;
+}
+// @host.headers}
 
 /**
  * A new instance of `wasmModule`, its exports taking and answering strings. The text crosses as
@@ -124,6 +132,9 @@ function instantiate(wasmModule) {
       // A part's name is a constant in the wasm: read once per address, not once per login.
       part: (name, nameLen, out) => give(eventPart(partNames.get(name) ?? partNamed(name, nameLen)), out),
       // @host.part}
+      // @host.headers{
+      headers: (request, out) => give(answerHeaders(request), out),
+      // @host.headers}
       // @host.parseFloat{
       parseFloat: (text, len) => parseFloat(textAt(text, len)),
       // @host.parseFloat}
@@ -182,11 +193,10 @@ class Instance {
     this.exports.configure(policy.budgetMs, policy.requestTimeoutMs, policy.retries, policy.allowInsecureHttp, policy.maxResponseBytes);
   }
 
-  /** Calls into the wasm for the login of `api` and `event`; its answer, or undefined once the instance is dead. */
-  enter(api, event, call) {
+  /** Calls into the wasm for `login`; its answer, or undefined once the instance is dead. */
+  enter(login, call) {
     if (this.dead) return undefined;
-    loginApi = api;
-    loginEvent = event;
+    running = login;
     try {
       return JSON.parse(call(this.exports));
     } catch (error) {
@@ -196,7 +206,7 @@ class Instance {
       for (const fail of this.logins) fail('internal error (the Action trapped)');
       return undefined;
     } finally {
-      loginApi = loginEvent = undefined;
+      running = undefined;
     }
   }
 }
@@ -242,10 +252,10 @@ function perform(request) {
 
 // @fetch{
 /**
- * `meta` is the status and a line `name:value` per header, or the failure: `timeout`, `large`
- * or `network`. A redirect is an answer to report, not to follow (it would carry the bearer
- * token wherever it points); a body over `max` bytes is refused, by its declared length before
- * it is read.
+ * `meta` is the status, or the failure: `timeout`, `large` or `network`; the headers stay here
+ * until the wasm reads one (`host.headers`). A redirect is an answer to report, not to follow
+ * (it would carry the bearer token wherever it points); a body over `max` bytes is refused, by
+ * its declared length before it is read.
  */
 async function performFetch(request) {
   const signal = AbortSignal.timeout(request.timeout);
@@ -259,9 +269,7 @@ async function performFetch(request) {
     }
     const body = await response.text();
     if (body.length > request.max) return ['large', ''];
-    let meta = String(response.status);
-    for (const [name, value] of response.headers) meta += `\n${name}:${value}`;
-    return [meta, body];
+    return [String(response.status), body, response.headers];
   } catch {
     return [signal.aborted ? 'timeout' : 'network', ''];
   }
@@ -272,6 +280,7 @@ async function performFetch(request) {
 /** Runs the wasm handler, never longer than the budget, and never rejects. */
 function runHandler(handler, event, api) {
   return new Promise((settle) => {
+    const login = { api, event, headers: undefined };
     let instance;
     let task;
     let done = false;
@@ -285,19 +294,24 @@ function runHandler(handler, event, api) {
     const fail = (failure) => finish({ commands: [], failure });
     const step = (call) => {
       if (done) return;
-      const state = instance.enter(api, event, call);
+      const state = instance.enter(login, call);
       if (state === undefined) return; // trapped: `fail` has run
       if (state.o) return finish(state.o);
       task = state.t;
       // @resume{
       for (const [id, request] of state.io) {
-        perform(request).then(([meta, body]) => step((wasm) => wasm.resume(task, id, meta, body, Date.now())));
+        perform(request).then(([meta, body, headers]) => {
+          // @host.headers{
+          if (headers) (login.headers ??= new Map()).set(id, headers);
+          // @host.headers}
+          step((wasm) => wasm.resume(task, id, meta, body, Date.now()));
+        });
       }
       // @resume}
     };
     const timer = setTimeout(() => {
       // What it waits for may never come: the login is dropped inside the wasm too.
-      if (task !== undefined) instance.enter(api, event, (wasm) => (wasm.cancel(task), 'null'));
+      if (task !== undefined) instance.enter(login, (wasm) => (wasm.cancel(task), 'null'));
       fail(`did not finish within ${CONFIG.budgetMs} ms`);
     }, CONFIG.budgetMs);
     // An object's parts cross when the Action reads them (`host.part`); anything else crosses

@@ -3,6 +3,7 @@
 //! `Retry-After` when it fits in the budget), no plain `http://` beyond loopback, and a cap
 //! on answer sizes. The sending itself is the host's (`fetch` in WebAssembly).
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
@@ -164,9 +165,48 @@ impl fmt::Debug for Request {
 #[derive(Clone)]
 pub struct Response {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: String,
     service: Service,
+}
+
+/// A response's headers as `name:value` lines. In WebAssembly they stay in the shim until the
+/// Action reads one: most logins never do, and then they never cross.
+#[derive(Clone, Default)]
+struct Headers {
+    lines: OnceCell<String>,
+    /// The request whose answer they belong to, when they are still in the shim.
+    #[cfg(target_arch = "wasm32")]
+    request: Option<u32>,
+}
+
+impl Headers {
+    fn lines(&self) -> &str {
+        self.lines.get_or_init(|| {
+            #[cfg(target_arch = "wasm32")]
+            if let Some(request) = self.request {
+                return crate::host::runtime::response_headers(request);
+            }
+            String::new()
+        })
+    }
+
+    fn find(&self, name: &str) -> Option<&str> {
+        self.lines()
+            .split('\n')
+            .filter_map(|line| line.split_once(':'))
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    fn with(&self, name: &str, value: &str) -> Headers {
+        let lines = join!(self.lines(), name, ":", value, "\n");
+        Headers {
+            lines: OnceCell::from(lines),
+            #[cfg(target_arch = "wasm32")]
+            request: None,
+        }
+    }
 }
 
 impl Response {
@@ -174,7 +214,7 @@ impl Response {
     pub fn new(status: u16, body: impl Into<String>) -> Self {
         Response {
             status,
-            headers: Vec::new(),
+            headers: Headers::default(),
             body: body.into(),
             service: Service::Borrowed("remote service"),
         }
@@ -186,13 +226,17 @@ impl Response {
     }
 
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.headers = self.headers.with(&name.into(), &value.into());
         self
     }
 
+    /// Headers the shim keeps until one is read: those of its answer to `request`.
     #[cfg(target_arch = "wasm32")]
-    pub(crate) fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
-        self.headers = headers;
+    pub(crate) fn with_headers_from_host(mut self, request: u32) -> Self {
+        self.headers = Headers {
+            lines: OnceCell::new(),
+            request: Some(request),
+        };
         self
     }
 
@@ -204,8 +248,9 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
+    /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        self.headers.find(name)
     }
 
     pub fn text(&self) -> &str {

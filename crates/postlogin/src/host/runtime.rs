@@ -35,6 +35,11 @@ extern "C" {
     /// undefined, `"!"` when it cannot be written as JSON (a cycle, a BigInt).
     #[link_name = "part"]
     fn host_part(name: *const u8, name_len: usize, out: *mut *mut u8) -> usize;
+
+    /// The shim's `host.headers(request)`: the headers of the login's answer to `request`, a
+    /// line `name:value` each.
+    #[link_name = "headers"]
+    fn host_headers(request: u32, out: *mut *mut u8) -> usize;
 }
 
 fn call_host(api: &str, args: &str) -> String {
@@ -49,6 +54,13 @@ fn call_host(api: &str, args: &str) -> String {
 pub(crate) fn event_part(name: &'static str) -> String {
     // SAFETY: as for `call_host`.
     abi::received(|out| unsafe { host_part(name.as_ptr(), name.len(), out) })
+}
+
+/// The headers of the answer to request `request`, as `name:value` lines: they cross only
+/// when the Action reads one (`Response::header`).
+pub(crate) fn response_headers(request: u32) -> String {
+    // SAFETY: as for `call_host`.
+    abi::received(|out| unsafe { host_headers(request, out) })
 }
 
 /// State of the wasm instance. The wasm runs one thread (wasm32-unknown-unknown without the
@@ -172,18 +184,15 @@ fn member(out: &mut String, name: &str) {
     out.push_str("\":");
 }
 
-/// The shim's answer to a `fetch`: `status` and then a line `name:value` per header
-/// (`200\ncontent-type:application/json`; header names never hold `:` and no header holds a
-/// line break), or a failure: `timeout`, `large` or `network`.
-fn read_meta(meta: &str) -> Result<(u16, Vec<(String, String)>), TransportFailure> {
-    let mut lines = meta.split('\n');
-    let status = lines.next().unwrap_or_default();
+/// The shim's answer to a `fetch`: its status, or a failure: `timeout`, `large` or `network`.
+/// The headers stay in the shim until read (`response_headers`).
+fn read_status(status: &str) -> Result<u16, TransportFailure> {
     match status {
         "timeout" => return Err(TransportFailure::Timeout),
         "large" => return Err(TransportFailure::TooLarge),
         _ => {}
     }
-    let status = status
+    status
         .bytes()
         .try_fold(0u16, |n, digit| {
             digit
@@ -191,12 +200,7 @@ fn read_meta(meta: &str) -> Result<(u16, Vec<(String, String)>), TransportFailur
                 .then(|| n.checked_mul(10)?.checked_add(u16::from(digit - b'0')))?
         })
         .filter(|_| !status.is_empty())
-        .ok_or(TransportFailure::Network)?;
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect();
-    Ok((status, headers))
+        .ok_or(TransportFailure::Network)
 }
 
 fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
@@ -249,13 +253,14 @@ impl RuntimeHost {
             json::write_integer(out, max_bytes as u64);
         }));
         async move {
+            let request = parked.id;
             let Answer { meta, body } = parked.await;
-            let (status, headers) = read_meta(&meta)?;
+            let status = read_status(&meta)?;
             // The shim refuses a body over `max` before reading it; this is the second check.
             if body.len() > max_bytes {
                 return Err(TransportFailure::TooLarge);
             }
-            Ok(Response::new(status, body).with_headers(headers))
+            Ok(Response::new(status, body).with_headers_from_host(request))
         }
     }
 
