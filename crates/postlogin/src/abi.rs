@@ -3,7 +3,7 @@
 //! so an Action carries none.
 //!
 //! - Text in: the shim asks [`alloc`] for exactly as many bytes as the UTF-8 text takes, writes
-//!   it there with `TextEncoder.encodeInto` and passes `(ptr, len)`; the wasm owns it from then.
+//!   it there with `Buffer.write` (UTF-8) and passes `(ptr, len)`; the wasm owns it from then.
 //! - Text out of an export: the export returns the address of a `[ptr, len]` pair; the text stays
 //!   alive until the next export call that answers text.
 //! - Text out of an import: the shim writes the text in as above, stores its address at the
@@ -29,7 +29,7 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
 ///
 /// # Safety
 /// `ptr` comes from `alloc(len)` and holds `len` bytes the shim wrote with
-/// `TextEncoder.encodeInto`, which writes only UTF-8; each `ptr` is taken once.
+/// `Buffer.write`, which writes only UTF-8; each `ptr` is taken once.
 pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
     // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`), and the
     // bytes are UTF-8 (see above).
