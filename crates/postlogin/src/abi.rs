@@ -25,12 +25,15 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
     at
 }
 
-/// The text the shim wrote at `ptr`.
+/// The text the shim wrote at `ptr`; empty text comes as `(0, 0)`, without an `alloc`.
 ///
 /// # Safety
-/// `ptr` comes from `alloc(len)` and holds `len` bytes the shim wrote with
+/// Unless `len` is 0, `ptr` comes from `alloc(len)` and holds `len` bytes the shim wrote with
 /// `Buffer.write`, which writes only UTF-8; each `ptr` is taken once.
 pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
+    if len == 0 {
+        return String::new();
+    }
     // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`), and the
     // bytes are UTF-8 (see above).
     unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len)) }
