@@ -225,6 +225,7 @@ impl Response {
         Response::new(status, body.to_string()).with_header("content-type", "application/json")
     }
 
+    /// Adds a header, as HTTP allows one: no `:` in its name, no line break in its value.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers = self.headers.with(&name.into(), &value.into());
         self
