@@ -109,7 +109,7 @@ function instantiate(wasmModule) {
   const textIn = (text) => {
     if (text === '') return [0, 0];
     const len = Buffer.byteLength(text);
-    const at = wasm.alloc(len);
+    const at = wasm.postlogin_alloc(len);
     heap().write(text, at, len, 'utf8');
     return [at, len];
   };
@@ -164,13 +164,13 @@ function instantiate(wasmModule) {
   }).exports;
   wasm.__wbindgen_start();
   const exports = {
-    configure: wasm.configure,
-    cancel: wasm.cancel,
+    configure: wasm.postlogin_configure,
+    cancel: wasm.postlogin_cancel,
     // @resume{
     resume: (task, id, meta, body, now) => {
       const [metaAt, metaLen] = textIn(meta);
       const [bodyAt, bodyLen] = textIn(body);
-      return answer(wasm.resume(task, id, metaAt, metaLen, bodyAt, bodyLen, now));
+      return answer(wasm.postlogin_resume(task, id, metaAt, metaLen, bodyAt, bodyLen, now));
     },
     // @resume}
   };

@@ -168,11 +168,13 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
 
 /// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm
 /// cannot use: `fetch` and `sleep`, the kinds of parked request, unless it names them (see
-/// `parking`); `resume`, performing and resuming, unless it exports `resume`; `host.NAME`, an
+/// `parking`); `resume`, performing and resuming, unless it exports `postlogin_resume`; `host.NAME`, an
 /// import, unless it imports it.
 fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
     let imports = wasm::imports(wasm);
-    let resumable = wasm::exports(wasm).iter().any(|export| export == "resume");
+    let resumable = wasm::exports(wasm)
+        .iter()
+        .any(|export| export == "postlogin_resume");
     let usable = |section: &str| match section.strip_prefix("host.") {
         Some(name) => imports
             .iter()
@@ -421,14 +423,20 @@ mod tests {
     #[test]
     fn the_shim_exports_the_handlers_the_wasm_exports() {
         let both = module(
-            &["resume", "onContinuePostLogin", "onExecutePostLogin"],
+            &[
+                "postlogin_resume",
+                "onContinuePostLogin",
+                "onExecutePostLogin",
+            ],
             &[],
         );
         assert_eq!(
             handlers(&both).unwrap(),
             ["onExecutePostLogin", "onContinuePostLogin"]
         );
-        let none = handlers(&module(&["resume"], &[])).unwrap_err().to_string();
+        let none = handlers(&module(&["postlogin_resume"], &[]))
+            .unwrap_err()
+            .to_string();
         assert!(
             none.starts_with("the crate exports no Action handler"),
             "{none}"
@@ -467,7 +475,10 @@ mod tests {
             assert!(!none.contains(gone), "{gone}");
         }
         assert!(!none.contains("// @"), "every marker is consumed");
-        let mut fetching = module(&["onExecutePostLogin", "resume"], &[("host", "call")]);
+        let mut fetching = module(
+            &["onExecutePostLogin", "postlogin_resume"],
+            &[("host", "call")],
+        );
         let mut data = Vec::new();
         crate::wasm::write_name(&mut data, "data");
         data.extend(b"...fetch...");
@@ -476,7 +487,7 @@ mod tests {
         for present in [
             "await fetch(request.url, init)",
             "callApi(",
-            "wasm.resume(task",
+            "wasm.postlogin_resume(task",
         ] {
             assert!(kept.contains(present), "{present}");
         }

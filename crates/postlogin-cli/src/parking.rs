@@ -1,10 +1,11 @@
 //! Which requests an Action's wasm can park for the shim, and what it needs for none.
 //!
-//! A task parks a request (`fetch`, a timer) and the shim performs it, then hands the answer back
-//! through the wasm's `resume` export (crates/postlogin/src/host/runtime.rs). The SDK names each
-//! kind of request by one string literal, and the linker keeps a literal only if code that uses
-//! it is kept: a module whose bytes do not contain a kind never parks that kind. The shim then
-//! carries no code to perform it, and a module that can park nothing has no `resume` either.
+//! A task parks a request (`fetch`, a timer) and the shim performs it, then hands the answer
+//! back through the wasm's `postlogin_resume` export (crates/postlogin/src/host/runtime.rs). The
+//! SDK names each kind of request by one string literal, and the linker keeps a literal only if
+//! code that uses it is kept: a module whose bytes do not contain a kind never parks that kind.
+//! The shim then carries no code to perform it, and a module that can park nothing has no
+//! `postlogin_resume` either.
 
 #[cfg(test)]
 use crate::wasm::exports;
@@ -23,13 +24,13 @@ pub fn can_park(wasm: &[u8]) -> bool {
     KINDS.iter().any(|kind| names(wasm, kind))
 }
 
-/// The module without its `resume` export when it can park nothing (wasm-opt then drops what only
-/// `resume` used); otherwise, or when the module cannot be read, the module unchanged.
+/// The module without its `postlogin_resume` export when it can park nothing (wasm-opt then
+/// drops what only it used); otherwise, or when the module cannot be read, the module unchanged.
 pub fn without_unused_resume(module: &[u8]) -> Vec<u8> {
     if can_park(module) {
         return module.to_vec();
     }
-    without_export(module, "resume").unwrap_or_else(|| module.to_vec())
+    without_export(module, "postlogin_resume").unwrap_or_else(|| module.to_vec())
 }
 
 fn without_export(module: &[u8], dropped: &str) -> Option<Vec<u8>> {
@@ -90,21 +91,24 @@ mod tests {
         let module = exporting(
             &[
                 ("onExecutePostLogin", BODY),
-                ("resume", BODY),
-                ("cancel", BODY),
+                ("postlogin_resume", BODY),
+                ("postlogin_cancel", BODY),
             ],
             "accessToken.setCustomClaim",
         );
         assert!(!can_park(&module));
         let stripped = without_unused_resume(&module);
-        assert_eq!(exports(&stripped), ["onExecutePostLogin", "cancel"]);
+        assert_eq!(
+            exports(&stripped),
+            ["onExecutePostLogin", "postlogin_cancel"]
+        );
         assert!(sections(&stripped).is_some());
     }
 
     #[test]
     fn a_module_that_names_a_kind_keeps_resume() {
         for kind in KINDS {
-            let module = exporting(&[("resume", BODY)], kind);
+            let module = exporting(&[("postlogin_resume", BODY)], kind);
             assert!(can_park(&module));
             assert_eq!(without_unused_resume(&module), module);
         }

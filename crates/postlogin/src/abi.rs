@@ -16,8 +16,10 @@ use std::cell::RefCell;
 
 use crate::host::runtime::Global;
 
-/// Room for `len` bytes of text the shim is about to write; see [`take`].
-#[unsafe(no_mangle)]
+/// Room for `len` bytes of text the shim is about to write; see [`take`]. Exported under a
+/// prefixed name, as are `resume`, `cancel` and `configure`: a crate an Action links that
+/// exports a plain `alloc` (a common name for it) must not clash with ours.
+#[unsafe(export_name = "postlogin_alloc")]
 pub extern "C" fn alloc(len: usize) -> *mut u8 {
     let mut room = Vec::<u8>::with_capacity(len);
     let at = room.as_mut_ptr();

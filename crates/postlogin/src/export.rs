@@ -38,7 +38,7 @@ static POLICY: Global<RefCell<Option<Rc<Policy>>>> = Global::new(None);
 /// would put the parser into Actions that need none). The wasm's one `#[wasm_bindgen]` export,
 /// and it needs to be one: wasm-pack runs wasm-bindgen, which refuses a module without its
 /// runtime. The other exports speak `abi`, and take numbers and text only.
-#[wasm_bindgen(js_name = configure)]
+#[wasm_bindgen(js_name = postlogin_configure)]
 pub fn configure(
     budget_ms: u32,
     request_timeout_ms: u32,
@@ -152,7 +152,7 @@ pub unsafe fn handle(
 ///
 /// # Safety
 /// `meta` and `body` are text the shim wrote for this call (see `abi`).
-#[unsafe(export_name = "resume")]
+#[unsafe(export_name = "postlogin_resume")]
 pub unsafe extern "C" fn resume(
     task: u32,
     request: u32,
@@ -184,7 +184,7 @@ fn resume_task(task: u32, request: u32, meta: String, body: String, now_ms: f64)
 }
 
 /// Drops a login the shim gave up on (its time budget ran out), and whatever it was waiting for.
-#[unsafe(export_name = "cancel")]
+#[unsafe(export_name = "postlogin_cancel")]
 pub extern "C" fn cancel(task: u32) {
     let dropped =
         TASKS.with_borrow_mut(|tasks| tasks.get_mut(task as usize).and_then(Option::take));
