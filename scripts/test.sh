@@ -52,6 +52,20 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 postlogin=$root/target/release/postlogin
 "$postlogin" new "$scratch/hello-claim"
+# Exports a dependency might define under common names: they must not clash with the SDK's own
+# (which are prefixed), or the crate would not link.
+cat >>"$scratch/hello-claim/src/lib.rs" <<'RUST'
+
+#[unsafe(no_mangle)]
+pub extern "C" fn alloc(len: usize) -> usize {
+    len
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn resume(task: u32) -> u32 {
+    task
+}
+RUST
 export CARGO_TARGET_DIR=$root/target/scaffold # shared across runs: the new crate's own deps
 (cd "$scratch/hello-claim" && cargo test --quiet)
 "$postlogin" build "$scratch/hello-claim" --out "$scratch/dist"
