@@ -6,7 +6,7 @@
 //   CONFIG: the Action's name, its handlers, failure policy and the policy handed to the wasm,
 //           from [package.metadata.postlogin];
 //   WASM:   the optimized WebAssembly module, brotli-compressed and basE91-encoded;
-//   CALLABLE, APPLIED and the `@kind{` sections: what the wasm cannot use is cut out;
+//   CALLABLE, APPLIED and the marked sections (`@name{`): what the wasm cannot use is cut out;
 //   HEADER: a comment saying what this file is.
 //
 // The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
@@ -95,8 +95,8 @@ function answerHeaders(request) {
 /**
  * A new instance of `wasmModule`, its exports taking and answering strings. The text crosses as
  * crates/postlogin/src/abi.rs describes (this is its other half): into the wasm, written where
- * its `alloc` says; out of an export, as the address of a `[ptr, len]` pair; out of an import,
- * written in, its address stored at `out` and its length returned.
+ * its `postlogin_alloc` says; out of an export, as the address of a `[ptr, len]` pair; out of
+ * an import, written in, its address stored at `out` and its length returned.
  */
 function instantiate(wasmModule) {
   let wasm;
@@ -243,9 +243,10 @@ function loadInstance() {
 
 // @resume{
 /**
- * Performs one parked request; answers `[meta, body]` and never rejects. The build keeps the
- * part for each kind of request only if the Action's wasm can name it (an Action without HTTP
- * carries no `fetch` code at all), and none when it cannot park any (it has no `resume`).
+ * Performs one parked request; answers `[meta, body]`, plus the headers for a fetch, and never
+ * rejects. The build keeps the part for each kind of request only if the Action's wasm can name
+ * it (an Action without HTTP carries no `fetch` code at all), and none when it cannot park any
+ * (it has no `postlogin_resume`).
  */
 function perform(request) {
   // @sleep{

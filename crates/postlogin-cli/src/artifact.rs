@@ -168,8 +168,8 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
 
 /// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm
 /// cannot use: `fetch` and `sleep`, the kinds of parked request, unless it names them (see
-/// `parking`); `resume`, performing and resuming, unless it exports `postlogin_resume`; `host.NAME`, an
-/// import, unless it imports it.
+/// `parking`); `resume`, performing and resuming, unless it exports `postlogin_resume`;
+/// `host.NAME`, an import, unless it imports it.
 fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
     let imports = wasm::imports(wasm);
     let resumable = wasm::exports(wasm)

@@ -9,7 +9,7 @@
 //! - Text out of an import: the shim writes the text in as above, stores its address at the
 //!   `out` address the wasm passed, and returns its length.
 //!
-//! wasm-bindgen still processes the module (wasm-pack runs it, and `configure` is its export):
+//! wasm-bindgen still processes the module (wasm-pack runs it; it exports `postlogin_configure`):
 //! it adds an externref table the shim initialises and nothing else the shim uses.
 
 use std::cell::RefCell;
