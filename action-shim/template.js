@@ -307,14 +307,14 @@ function runHandler(handler, event, api) {
       const state = instance.enter(login, call);
       if (state === undefined) return; // trapped: `fail` has run
       if (state.o) return finish(state.o);
+      task = state.t;
+      // @resume{
       // A login that finishes in its first call needs no timer: nothing could interrupt it.
       timer ??= setTimeout(() => {
         // What it waits for may never come: the login is dropped inside the wasm too.
         instance.enter(login, (wasm) => (wasm.cancel(task), 'null'));
         fail(`did not finish within ${CONFIG.budgetMs} ms`);
       }, CONFIG.budgetMs - (performance.now() - started));
-      task = state.t;
-      // @resume{
       for (const [id, request] of state.io) {
         perform(request).then(([meta, body, headers]) => {
           // @host.headers{
