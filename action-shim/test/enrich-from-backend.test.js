@@ -12,6 +12,7 @@
 
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
 const path = require('node:path');
 const { runLogin } = require('../emulator');
 const { makeEvent, makeSecrets } = require('../lib/fixtures');
@@ -178,6 +179,22 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
       } finally {
         await moved.close();
       }
+    });
+
+    scenario('a process that ran a login can exit at once: no timer of the Action keeps it alive', async (env) => {
+      // In a child process (the servers stay here): it must exit well before the Action's budget.
+      const script = `
+        const { createApi } = require(${JSON.stringify(path.join(__dirname, '..', 'emulator'))});
+        const { api, state } = createApi();
+        const event = { ...JSON.parse(process.env.EVENT), secrets: JSON.parse(process.env.SECRETS) };
+        require(${JSON.stringify(ARTIFACT)}).onExecutePostLogin(event, api).then(() => console.log(JSON.stringify(state.accessToken.claims)));`;
+      const env_ = { ...process.env, EVENT: JSON.stringify(makeEvent()), SECRETS: JSON.stringify(makeSecrets(env)) };
+      const started = performance.now();
+      const stdout = await new Promise((resolve, reject) => {
+        execFile(process.execPath, ['-e', script], { env: env_, timeout: 3000, encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve(out)));
+      });
+      assert.deepEqual(JSON.parse(stdout), { [CLAIM]: { email: 'alice@example.com', tier: 'gold' } });
+      assert.ok(performance.now() - started < 3000);
     });
 
     scenario('sends the client secret only to the token endpoint', async (env) => {

@@ -110,6 +110,26 @@ describe('an Action that panics or hangs', { skip }, () => {
     await assertNothingEscaped();
   });
 
+  test('logins that never settle, started apart, are each cut off at their own budget', async () => {
+    // Output capture follows one login at a time: these run without it.
+    const timed = (fault) => {
+      const started = performance.now();
+      const event = { user: { user_id: 'auth0|1', app_metadata: fault ? { fault } : {} } };
+      return runLogin(action, event, { secrets: {}, timeoutMs: 5000, captureOutput: false }).then((result) => ({ result, ms: performance.now() - started }));
+    };
+    const first = timed('hang');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = timed('hang');
+    assertOk((await timed()).result); // one that finishes at once, in between
+    for (const { result, ms } of await Promise.all([first, second])) {
+      assert.equal(result.outcome, 'ok');
+      assert.deepEqual(result.calls, []);
+      assert.ok(ms >= BUDGET_MS - 5 && ms <= BUDGET_MS + 100, `settled after ${ms} ms`);
+    }
+    assertOk(await login(action));
+    await assertNothingEscaped();
+  });
+
   test('an error the Action returns is one log line under on_error = "continue"', async () => {
     assertContinued(await login(action, 'fire'), `fault-injection: unknown fault fire ${CONTINUES}`);
     await assertNothingEscaped();
