@@ -34,7 +34,8 @@ pub(crate) struct RawPart {
 
 #[derive(Clone)]
 enum Raw {
-    Value(Value),
+    /// Boxed, as the decoded part is: most parts stay `Host` and should cost a word.
+    Value(Box<Value>),
     /// The event arrives as JSON text, and most of it is never read: parsed on first read.
     #[cfg(not(target_arch = "wasm32"))]
     Text(String),
@@ -50,7 +51,7 @@ impl RawPart {
     }
 
     pub(crate) fn set_value(&mut self, value: Value) {
-        *self.raw.get_mut() = Some(Raw::Value(value));
+        *self.raw.get_mut() = Some(Raw::Value(Box::new(value)));
     }
 
     /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
@@ -60,7 +61,7 @@ impl RawPart {
         let raw = self.raw.borrow_mut().take();
         let value = match raw {
             None => None,
-            Some(Raw::Value(value)) => Some(value),
+            Some(Raw::Value(value)) => Some(*value),
             #[cfg(not(target_arch = "wasm32"))]
             Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
