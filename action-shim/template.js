@@ -167,10 +167,9 @@ function instantiate(wasmModule) {
     configure: wasm.postlogin_configure,
     cancel: wasm.postlogin_cancel,
     // @resume{
-    resume: (task, id, meta, body, now) => {
-      const [metaAt, metaLen] = textIn(meta);
+    resume: (task, id, status, body, now) => {
       const [bodyAt, bodyLen] = textIn(body);
-      return answer(wasm.postlogin_resume(task, id, metaAt, metaLen, bodyAt, bodyLen, now));
+      return answer(wasm.postlogin_resume(task, id, status, bodyAt, bodyLen, now));
     },
     // @resume}
   };
@@ -242,26 +241,31 @@ function loadInstance() {
 }
 
 // @resume{
+// What a request came to when it has no HTTP status (crates/postlogin/src/host/runtime.rs).
+const TIMED_OUT = -1;
+const TOO_LARGE = -2;
+const NETWORK_FAILED = -3;
+
 /**
- * Performs one parked request; answers `[meta, body]`, plus the headers for a fetch, and never
- * rejects. The build keeps the part for each kind of request only if the Action's wasm can name
+ * Performs one parked request; answers `[status, body]`, plus the headers for a fetch, and
+ * never rejects. The build keeps the part for each kind of request only if the Action's wasm can name
  * it (an Action without HTTP carries no `fetch` code at all), and none when it cannot park any
  * (it has no `postlogin_resume`).
  */
 function perform(request) {
   // @sleep{
-  if (request.k === 'sleep') return new Promise((resolve) => setTimeout(resolve, request.ms, ['', '']));
+  if (request.k === 'sleep') return new Promise((resolve) => setTimeout(resolve, request.ms, [0, '']));
   // @sleep}
   // @fetch{
   if (request.k === 'fetch') return performFetch(request);
   // @fetch}
-  return Promise.resolve(['network', '']); // a kind of request this build cannot perform
+  return Promise.resolve([NETWORK_FAILED, '']); // a kind of request this build cannot perform
 }
 
 // @fetch{
 /**
- * `meta` is the status, or the failure: `timeout`, `large` or `network`; the headers stay here
- * until the wasm reads one (`host.headers`). A redirect is an answer to report, not to follow
+ * The status, or the failure (`TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`); the headers stay
+ * here until the wasm reads one (`host.headers`). A redirect is an answer to report, not to follow
  * (it would carry the bearer token wherever it points); a body over `max` bytes is refused, by
  * its declared length before it is read.
  */
@@ -273,13 +277,13 @@ async function performFetch(request) {
     const response = await fetch(request.url, init);
     if (Number(response.headers.get('content-length')) > request.max) {
       signal.aborted || response.body?.cancel().catch(() => {});
-      return ['large', ''];
+      return [TOO_LARGE, ''];
     }
     const body = await response.text();
-    if (body.length > request.max) return ['large', ''];
-    return [String(response.status), body, response.headers];
+    if (body.length > request.max) return [TOO_LARGE, ''];
+    return [response.status, body, response.headers];
   } catch {
-    return [signal.aborted ? 'timeout' : 'network', ''];
+    return [signal.aborted ? TIMED_OUT : NETWORK_FAILED, ''];
   }
 }
 // @fetch}
@@ -348,11 +352,11 @@ function runHandler(handler, event, api) {
         else watchdog.ref();
       }
       for (const [id, request] of state.io) {
-        perform(request).then(([meta, body, headers]) => {
+        perform(request).then(([status, body, headers]) => {
           // @host.headers{
           if (headers) (login.headers ??= new Map()).set(id, headers);
           // @host.headers}
-          step((wasm) => wasm.resume(task, id, meta, body, Date.now()));
+          step((wasm) => wasm.resume(task, id, status, body, Date.now()));
         });
       }
       // @resume}

@@ -151,25 +151,25 @@ pub unsafe fn handle(
 /// Delivers the shim's answer to request `request` of task `task` and runs the task on.
 ///
 /// # Safety
-/// `meta` and `body` are text the shim wrote for this call (see `abi`).
+/// `body` is text the shim wrote for this call (see `abi`); `status` is the answer's HTTP
+/// status or why there is none (`runtime::read_status`).
 #[unsafe(export_name = "postlogin_resume")]
 pub unsafe extern "C" fn resume(
     task: u32,
     request: u32,
-    meta: *mut u8,
-    meta_len: usize,
+    status: i32,
     body: *mut u8,
     body_len: usize,
     now_ms: f64,
 ) -> *const [usize; 2] {
     // SAFETY: as the caller promises.
-    let (meta, body) = unsafe { (abi::take(meta, meta_len), abi::take(body, body_len)) };
-    abi::answer(resume_task(task, request, meta, body, now_ms))
+    let body = unsafe { abi::take(body, body_len) };
+    abi::answer(resume_task(task, request, status, body, now_ms))
 }
 
-fn resume_task(task: u32, request: u32, meta: String, body: String, now_ms: f64) -> String {
+fn resume_task(task: u32, request: u32, status: i32, body: String, now_ms: f64) -> String {
     runtime::set_now(now_ms);
-    runtime::deliver(request, meta, body);
+    runtime::deliver(request, status, body);
     let id = task as usize;
     match TASKS.with_borrow_mut(|tasks| tasks.get_mut(id).and_then(Option::take)) {
         Some(pending) => run(id, pending),

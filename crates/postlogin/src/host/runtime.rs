@@ -127,15 +127,15 @@ pub(crate) fn take_outbox() -> Vec<(u32, String)> {
     OUTBOX.take()
 }
 
-/// What the shim answered to a parked request: its metadata as text (read by whoever parked
-/// the request: a timer's is empty) and, for `fetch`, the body.
+/// What the shim answered to a parked request: for `fetch`, the status (see `read_status`) and
+/// the body; a timer's is `0` and empty.
 pub(crate) struct Answer {
-    meta: String,
+    status: i32,
     body: String,
 }
 
-pub(crate) fn deliver(id: u32, meta: String, body: String) {
-    ANSWERS.with_borrow_mut(|answers| answers.push((id, Answer { meta, body })));
+pub(crate) fn deliver(id: u32, status: i32, body: String) {
+    ANSWERS.with_borrow_mut(|answers| answers.push((id, Answer { status, body })));
 }
 
 /// A request parked for the shim; ready once the shim has answered it.
@@ -184,23 +184,15 @@ fn member(out: &mut String, name: &str) {
     out.push_str("\":");
 }
 
-/// The shim's answer to a `fetch`: its status, or a failure: `timeout`, `large` or `network`.
-/// The headers stay in the shim until read (`response_headers`).
-fn read_status(status: &str) -> Result<u16, TransportFailure> {
+/// The shim's answer to a `fetch`: its HTTP status, or why there is none (the shim's
+/// `TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`). The headers stay in the shim until read
+/// (`response_headers`).
+fn read_status(status: i32) -> Result<u16, TransportFailure> {
     match status {
-        "timeout" => return Err(TransportFailure::Timeout),
-        "large" => return Err(TransportFailure::TooLarge),
-        _ => {}
+        -1 => Err(TransportFailure::Timeout),
+        -2 => Err(TransportFailure::TooLarge),
+        status => u16::try_from(status).map_err(|_| TransportFailure::Network),
     }
-    status
-        .bytes()
-        .try_fold(0u16, |n, digit| {
-            digit
-                .is_ascii_digit()
-                .then(|| n.checked_mul(10)?.checked_add(u16::from(digit - b'0')))?
-        })
-        .filter(|_| !status.is_empty())
-        .ok_or(TransportFailure::Network)
 }
 
 fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
@@ -254,8 +246,8 @@ impl RuntimeHost {
         }));
         async move {
             let request = parked.id;
-            let Answer { meta, body } = parked.await;
-            let status = read_status(&meta)?;
+            let Answer { status, body } = parked.await;
+            let status = read_status(status)?;
             // The shim refuses a body over `max` before reading it; this is the second check.
             if body.len() > max_bytes {
                 return Err(TransportFailure::TooLarge);
