@@ -248,9 +248,9 @@ const NETWORK_FAILED = -3;
 
 /**
  * Performs one parked request; answers `[status, body]`, plus the headers for a fetch, and
- * never rejects. The build keeps the part for each kind of request only if the Action's wasm can name
- * it (an Action without HTTP carries no `fetch` code at all), and none when it cannot park any
- * (it has no `postlogin_resume`).
+ * never rejects. The build keeps the part for each kind of request only if the Action's wasm
+ * can name it (an Action without HTTP carries no `fetch` code at all), and none when it cannot
+ * park any (it has no `postlogin_resume`).
  */
 function perform(request) {
   // @sleep{
@@ -265,9 +265,9 @@ function perform(request) {
 // @fetch{
 /**
  * The status, or the failure (`TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`); the headers stay
- * here until the wasm reads one (`host.headers`). A redirect is an answer to report, not to follow
- * (it would carry the bearer token wherever it points); a body over `max` bytes is refused, by
- * its declared length before it is read.
+ * here until the wasm reads one (`host.headers`). A redirect is an answer to report, not to
+ * follow (it would carry the bearer token wherever it points); a body over `max` bytes is
+ * refused, by its declared length before it is read.
  */
 async function performFetch(request) {
   const signal = AbortSignal.timeout(request.timeout);
@@ -287,9 +287,7 @@ async function performFetch(request) {
   }
 }
 // @fetch}
-// @resume}
 
-// @resume{
 // The logins waiting on something, oldest first (a Set iterates in insertion order), and one
 // timer for the budget of the oldest: a timer armed and cleared per login costs more than the
 // rest of the shim's own work for it. Every login has the same budget, so the oldest is the
@@ -348,8 +346,8 @@ function runHandler(handler, event, api) {
       // A login that finishes in its first call is never watched: nothing could interrupt it.
       if (!waiting.has(login)) {
         waiting.add(login);
-        if (watchdog === undefined) watchdog = setTimeout(expireOverdue, login.deadline - performance.now());
-        else watchdog.ref();
+        if (watchdog !== undefined) watchdog.ref();
+        else watchdog = setTimeout(expireOverdue, login.deadline - performance.now());
       }
       for (const [id, request] of state.io) {
         perform(request).then(([status, body, headers]) => {
