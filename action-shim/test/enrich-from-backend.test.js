@@ -188,10 +188,10 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
         const { api, state } = createApi();
         const event = { ...JSON.parse(process.env.EVENT), secrets: JSON.parse(process.env.SECRETS) };
         require(${JSON.stringify(ARTIFACT)}).onExecutePostLogin(event, api).then(() => console.log(JSON.stringify(state.accessToken.claims)));`;
-      const env_ = { ...process.env, EVENT: JSON.stringify(makeEvent()), SECRETS: JSON.stringify(makeSecrets(env)) };
+      const childEnv = { ...process.env, EVENT: JSON.stringify(makeEvent()), SECRETS: JSON.stringify(makeSecrets(env)) };
       const started = performance.now();
       const stdout = await new Promise((resolve, reject) => {
-        execFile(process.execPath, ['-e', script], { env: env_, timeout: 3000, encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve(out)));
+        execFile(process.execPath, ['-e', script], { env: childEnv, timeout: 3000, encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve(out)));
       });
       assert.deepEqual(JSON.parse(stdout), { [CLAIM]: { email: 'alice@example.com', tier: 'gold' } });
       assert.ok(performance.now() - started < 3000);

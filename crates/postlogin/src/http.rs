@@ -500,6 +500,20 @@ mod tests {
     }
 
     #[test]
+    fn headers_are_found_by_any_case_and_keep_colons_in_their_values() {
+        let response = Response::json_body(200, &serde_json::json!({}))
+            .with_header("Location", "https://elsewhere.example:8443/next")
+            .with_header("Retry-After", "5");
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        assert_eq!(
+            response.header("LOCATION"),
+            Some("https://elsewhere.example:8443/next")
+        );
+        assert_eq!(response.header("retry-after"), Some("5"));
+        assert_eq!(response.header("etag"), None);
+    }
+
+    #[test]
     fn retry_after_is_read_in_seconds() {
         let with = |value: &str| Response::new(503, "").with_header("Retry-After", value);
         assert_eq!(
