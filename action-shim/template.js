@@ -74,10 +74,16 @@ function callApi(path, argsJson) {
 }
 // @host.call}
 // @host.part{
-/** `event[name]` as JSON text: '' when undefined, '!' when it is not JSON (a cycle, a BigInt). */
-function eventPart(name) {
+/**
+ * A part of the login's event as JSON text: '' when undefined, '!' when it is not JSON (a
+ * cycle, a BigInt). `path` is `[part]` or `[part, key]`; `members`, if any, are the only ones
+ * kept (in every object of it: the wasm asks so only of parts whose nested objects are parts
+ * of their own).
+ */
+function eventPart({ path, members }) {
   try {
-    return JSON.stringify(running.event[name]) ?? '';
+    const part = running.event[path[0]];
+    return JSON.stringify(path.length === 1 ? part : part?.[path[1]], members) ?? '';
   } catch {
     return '!';
   }
@@ -119,11 +125,13 @@ function instantiate(wasmModule) {
     return len;
   };
   // @host.part{
-  const partNames = new Map();
-  const partNamed = (at, len) => {
-    const name = textAt(at, len);
-    partNames.set(at, name);
-    return name;
+  // A part's name and members are constants in the wasm: read once per address, not per login.
+  // The name's length is checked too, in case one name's bytes start another's.
+  const parts = new Map();
+  const partAt = (name, nameLen, members, membersLen) => {
+    const part = { path: textAt(name, nameLen).split('.'), members: membersLen === 0 ? undefined : textAt(members, membersLen).split(','), nameLen };
+    parts.set(name, part);
+    return part;
   };
   // @host.part}
   const answer = (pair) => {
@@ -136,8 +144,10 @@ function instantiate(wasmModule) {
       call: (path, pathLen, args, argsLen, out) => give(callApi(textAt(path, pathLen), textAt(args, argsLen)), out),
       // @host.call}
       // @host.part{
-      // A part's name is a constant in the wasm: read once per address, not once per login.
-      part: (name, nameLen, out) => give(eventPart(partNames.get(name) ?? partNamed(name, nameLen)), out),
+      part: (name, nameLen, members, membersLen, out) => {
+        const part = parts.get(name);
+        return give(eventPart(part?.nameLen === nameLen ? part : partAt(name, nameLen, members, membersLen)), out);
+      },
       // @host.part}
       // @host.headers{
       headers: (request, out) => give(answerHeaders(request), out),

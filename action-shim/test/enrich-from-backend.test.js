@@ -197,6 +197,21 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
       assert.ok(performance.now() - started < 3000);
     });
 
+    scenario("reads none of the user's identities or metadata, which it does not use", async (env) => {
+      // Called directly, not through the emulator (which sends the event as JSON, as Auth0
+      // does): a Proxy sees every member of the user that is read.
+      const { createApi } = require('../emulator');
+      const { api, state } = createApi();
+      const read = new Set();
+      const user = new Proxy({ ...makeEvent().user, app_metadata: { plan: 'pro' }, user_metadata: { theme: 'dark' }, enrolledFactors: [{ type: 'otp' }] }, {
+        get: (target, key, receiver) => (read.add(key), Reflect.get(target, key, receiver)),
+      });
+      await action.onExecutePostLogin({ ...makeEvent(), user, secrets: makeSecrets(env) }, api);
+      assert.deepEqual(state.idToken.claims, { [CLAIM]: { email: 'alice@example.com', tier: 'gold' } });
+      assert.ok(read.has('email'), 'the Proxy sees what is read');
+      for (const key of ['identities', 'app_metadata', 'user_metadata', 'enrolledFactors']) assert.ok(!read.has(key), `user.${key} was read`);
+    });
+
     scenario('sends the client secret only to the token endpoint', async (env) => {
       const secrets = makeSecrets(env);
       const result = await login(env, { secrets });

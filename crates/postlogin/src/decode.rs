@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::lazy::Lazy;
 use crate::text::{decimal, join};
 
 /// Why a value does not fit, and where (outermost step first once complete).
@@ -28,6 +29,15 @@ impl DecodeError {
         DecodeError {
             path: Vec::new(),
             problem: join!("missing field `", key, "`"),
+        }
+    }
+
+    /// What a part the shim could not write as JSON text reads as.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn not_json() -> Self {
+        DecodeError {
+            path: Vec::new(),
+            problem: "not JSON (a cycle or a BigInt)".into(),
         }
     }
 
@@ -70,6 +80,10 @@ fn kind_of(value: &Value) -> &'static str {
 /// Public only so that `Lazy` can name it in its bounds; the module is private, so nothing
 /// outside the crate can.
 pub trait FromJson: Sized {
+    /// The members of a part of this type that the shim hands over, comma-separated; empty for
+    /// all of them. The others are parts of their own, or not read at all.
+    const MEMBERS: &'static str = "";
+
     fn from_json(value: Value) -> Result<Self, DecodeError>;
 
     fn absent() -> Option<Self> {
@@ -121,6 +135,8 @@ impl FromJson for Value {
 }
 
 impl<T: FromJson> FromJson for Option<T> {
+    const MEMBERS: &'static str = T::MEMBERS;
+
     fn from_json(value: Value) -> Result<Self, DecodeError> {
         T::from_json(value).map(Some)
     }
@@ -183,6 +199,23 @@ impl Fields {
             self.record(key, err);
             T::default()
         })
+    }
+
+    /// Field `key` as a part of its own, decoded when the Action first reads it (see `Lazy`),
+    /// and named `path` in errors. In WebAssembly the shim leaves such fields out of the part
+    /// they belong to, so an absent one is asked of it by `path` when read.
+    pub(crate) fn lazy<T>(&mut self, key: &str, path: &'static str) -> Lazy<T> {
+        match self.remove(key) {
+            Some(value) => {
+                let mut lazy = Lazy::<T>::named(path);
+                lazy.part_mut().set_value(value);
+                lazy
+            }
+            #[cfg(target_arch = "wasm32")]
+            None => Lazy::from_host(path),
+            #[cfg(not(target_arch = "wasm32"))]
+            None => Lazy::named(path),
+        }
     }
 
     /// The value is taken out in place (null stays behind): `BTreeMap::remove` would bring

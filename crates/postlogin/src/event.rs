@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::decode::{json_struct, DecodeError, FromJson};
+use crate::decode::{json_struct, DecodeError, Fields, FromJson};
 pub use crate::lazy::Lazy;
 use crate::lazy::RawPart;
 use crate::secrets::Secrets;
@@ -57,12 +57,13 @@ macro_rules! event_parts {
 
             /// The first part the Action read that did not fit its type, as the login's error.
             pub(crate) fn read_error(&self) -> Option<Error> {
-                first([$( self.$field.error(), )*])
+                let user = self.user.decoded();
+                first([user.and_then(User::read_error), $( self.$field.error(), )*])
             }
 
             /// Decodes every part not read yet; the first that does not fit, as an error.
             fn validate(&self) -> Option<Error> {
-                first([$( self.$field.validate(), )*])
+                first([$( self.$field.validate(), )* self.user.validate_parts()])
             }
         }
     };
@@ -106,7 +107,7 @@ fn secrets_from_host() -> Result<Secrets, Error> {
     use std::cell::RefCell;
     static LAST: Global<RefCell<Option<(String, Secrets)>>> = Global::new(None);
 
-    let text = event_part("secrets");
+    let text = event_part("secrets", "");
     let seen = LAST.with_borrow(|last| match last {
         Some((seen, secrets)) if *seen == text => Some(secrets.clone()),
         _ => None,
@@ -211,32 +212,88 @@ impl Event {
     }
 }
 
-json_struct! {
-    pub struct User {
-        /// The only field every connection guarantees.
-        pub user_id: String = "user_id",
-        pub email: Option<String> = "email",
-        pub email_verified: Option<bool> = "email_verified",
-        pub name: Option<String> = "name",
-        pub nickname: Option<String> = "nickname",
-        pub given_name: Option<String> = "given_name",
-        pub family_name: Option<String> = "family_name",
-        pub picture: Option<String> = "picture",
-        pub username: Option<String> = "username",
-        pub phone_number: Option<String> = "phone_number",
-        pub phone_verified: Option<bool> = "phone_verified",
-        pub created_at: Option<String> = "created_at",
-        pub updated_at: Option<String> = "updated_at",
-        pub last_password_reset: Option<String> = "last_password_reset",
-        pub app_metadata: Value = "app_metadata",
-        pub user_metadata: Value = "user_metadata",
-        pub identities: Vec<Identity> = "identities",
-        pub multifactor: Vec<String> = "multifactor",
-        pub enrolled_factors: Vec<EnrolledFactor> = "enrolledFactors",
+/// `event.user`. Its free-form and nested fields (metadata, identities, enrolled factors) are
+/// [`Lazy`] parts of their own: they are most of a real user's size (a social identity carries
+/// its profile and the provider's tokens), and few Actions read them, so they cross from the
+/// shim and decode only when read.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct User {
+    /// The only field every connection guarantees.
+    pub user_id: String,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    pub name: Option<String>,
+    pub nickname: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub picture: Option<String>,
+    pub username: Option<String>,
+    pub phone_number: Option<String>,
+    pub phone_verified: Option<bool>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub last_password_reset: Option<String>,
+    pub multifactor: Vec<String>,
+    pub app_metadata: Lazy<Value>,
+    pub user_metadata: Lazy<Value>,
+    pub identities: Lazy<Vec<Identity>>,
+    pub enrolled_factors: Lazy<Vec<EnrolledFactor>>,
+}
+
+impl FromJson for User {
+    // Its own parts are left out: they are asked for on their own when read.
+    const MEMBERS: &'static str = "user_id,email,email_verified,name,nickname,given_name,\
+        family_name,picture,username,phone_number,phone_verified,created_at,updated_at,\
+        last_password_reset,multifactor";
+
+    #[inline(never)]
+    fn from_json(value: Value) -> Result<Self, DecodeError> {
+        let mut fields = Fields::of(value)?;
+        let user = User {
+            user_id: fields.take("user_id"),
+            email: fields.take("email"),
+            email_verified: fields.take("email_verified"),
+            name: fields.take("name"),
+            nickname: fields.take("nickname"),
+            given_name: fields.take("given_name"),
+            family_name: fields.take("family_name"),
+            picture: fields.take("picture"),
+            username: fields.take("username"),
+            phone_number: fields.take("phone_number"),
+            phone_verified: fields.take("phone_verified"),
+            created_at: fields.take("created_at"),
+            updated_at: fields.take("updated_at"),
+            last_password_reset: fields.take("last_password_reset"),
+            multifactor: fields.take("multifactor"),
+            app_metadata: fields.lazy("app_metadata", "user.app_metadata"),
+            user_metadata: fields.lazy("user_metadata", "user.user_metadata"),
+            identities: fields.lazy("identities", "user.identities"),
+            enrolled_factors: fields.lazy("enrolledFactors", "user.enrolledFactors"),
+        };
+        fields.finish(user)
     }
 }
 
 impl User {
+    /// The first of its own parts the Action read that did not fit its type.
+    fn read_error(&self) -> Option<&DecodeError> {
+        self.app_metadata
+            .error()
+            .or_else(|| self.user_metadata.error())
+            .or_else(|| self.identities.error())
+            .or_else(|| self.enrolled_factors.error())
+    }
+
+    /// Decodes its parts not read yet; the first that does not fit.
+    fn validate_parts(&self) -> Option<&DecodeError> {
+        self.app_metadata
+            .validate()
+            .or_else(|| self.user_metadata.validate())
+            .or_else(|| self.identities.validate())
+            .or_else(|| self.enrolled_factors.validate())
+    }
+
     /// The email, only when Auth0 says it is verified. An unverified address can be claimed by
     /// anyone, so it must never select whose data a token carries.
     pub fn verified_email(&self) -> Option<&str> {
@@ -844,6 +901,78 @@ mod tests {
             assert_eq!(
                 event.read_error().map(|err| err.to_string()).as_deref(),
                 Some("malformed event: missing field `user`")
+            );
+        }
+
+        async fn reads_the_identities(event: &Event, api: &mut Api) -> Result<(), Error> {
+            let social = event
+                .user
+                .identities
+                .iter()
+                .any(|id| id.is_social == Some(true));
+            api.id_token()
+                .set_custom_claim("https://example.com/social", social)
+        }
+
+        #[test]
+        fn the_users_nested_parts_decode_only_when_read() {
+            let event = json!({"user": {
+                "user_id": "u",
+                "email_verified": true,
+                "identities": [{"isSocial": "no"}],
+                "enrolledFactors": "none",
+                "app_metadata": {"plan": "pro"},
+            }});
+            let run = Harness::new().run(event.clone(), reads_the_user);
+            assert!(run.result.is_ok(), "{:?}", run.result);
+            let run = Harness::new().run(event, reads_the_identities);
+            assert_eq!(
+                run.failure().as_deref(),
+                Some("malformed event: user.identities[0].isSocial: expected a boolean, found a string")
+            );
+            assert_eq!(run.outcome().commands, []);
+        }
+
+        #[test]
+        fn the_members_the_shim_hands_over_are_every_field_the_user_holds_directly() {
+            // A user cut down to them, as the shim sends it, decodes as the whole one does but
+            // for its own parts, which the shim sends when they are read.
+            let mut user = full_event()["user"].take();
+            let whole = user.clone();
+            let members: Vec<&str> = User::MEMBERS.split(',').collect();
+            user.as_object_mut()
+                .unwrap()
+                .retain(|key, _| members.contains(&key.as_str()));
+            let (cut, whole) = (
+                User::from_json(user).unwrap(),
+                User::from_json(whole).unwrap(),
+            );
+            assert_eq!(
+                [
+                    cut.app_metadata.part_name(),
+                    cut.user_metadata.part_name(),
+                    cut.identities.part_name(),
+                    cut.enrolled_factors.part_name(),
+                ],
+                [
+                    "user.app_metadata",
+                    "user.user_metadata",
+                    "user.identities",
+                    "user.enrolledFactors"
+                ]
+            );
+            assert_eq!(
+                format!("{cut:?}"),
+                format!(
+                    "{:?}",
+                    User {
+                        app_metadata: Lazy::default(),
+                        user_metadata: Lazy::default(),
+                        identities: Lazy::default(),
+                        enrolled_factors: Lazy::default(),
+                        ..whole
+                    }
+                )
             );
         }
 

@@ -56,8 +56,10 @@ impl RawPart {
 
     /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
     /// only sends `JSON.stringify` output) reads as null, as a missing part does; a part the
-    /// shim cannot write as JSON at all is an error.
-    fn take(&self) -> Result<Option<Value>, DecodeError> {
+    /// shim cannot write as JSON at all is an error. From the shim, only `members` of it (see
+    /// `FromJson::MEMBERS`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(unused_variables))]
+    fn take(&self, members: &'static str) -> Result<Option<Value>, DecodeError> {
         let raw = self.raw.borrow_mut().take();
         let value = match raw {
             None => None,
@@ -66,10 +68,10 @@ impl RawPart {
             Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
             Some(Raw::Host) => {
-                let text = crate::host::runtime::event_part(self.name);
+                let text = crate::host::runtime::event_part(self.name, members);
                 match text.as_str() {
                     "" => None,
-                    "!" => return Err(DecodeError::mismatch("JSON", &Value::Null)),
+                    "!" => return Err(DecodeError::not_json()),
                     text => crate::json::parse(text),
                 }
             }
@@ -107,6 +109,24 @@ impl<T> Lazy<T> {
     pub(crate) fn error(&self) -> Option<&DecodeError> {
         self.error.get().map(|error| &**error)
     }
+
+    /// The name the part is known by (to the shim, and in errors).
+    #[cfg(test)]
+    pub(crate) fn part_name(&self) -> &'static str {
+        self.part.name
+    }
+
+    /// The part as decoded, if it has been read; reading it here would decode it.
+    pub(crate) fn decoded(&self) -> Option<&T> {
+        self.decoded.get().map(|decoded| &**decoded)
+    }
+}
+
+/// A part that was never given: what a struct holding parts is when it did not decode.
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Lazy::named("")
+    }
 }
 
 impl<T: FromJson + Default> Lazy<T> {
@@ -123,7 +143,7 @@ impl<T: FromJson + Default> Deref for Lazy<T> {
     fn deref(&self) -> &T {
         self.decoded.get_or_init(|| {
             let name = self.part.name;
-            let result = match self.part.take() {
+            let result = match self.part.take(T::MEMBERS) {
                 Err(err) => Err(err.at(name.to_owned())),
                 Ok(None) => T::absent().ok_or_else(|| DecodeError::missing(name)),
                 Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),

@@ -31,10 +31,17 @@ extern "C" {
         out: *mut *mut u8,
     ) -> usize;
 
-    /// The shim's `host.part(name)`: the login's `event[name]` as JSON text, `""` when it is
+    /// The shim's `host.part(name, members)`: the login's `event[name]` (`event[a][b]` for a
+    /// name `a.b`), only its `members` if any (comma-separated), as JSON text; `""` when it is
     /// undefined, `"!"` when it cannot be written as JSON (a cycle, a BigInt).
     #[link_name = "part"]
-    fn host_part(name: *const u8, name_len: usize, out: *mut *mut u8) -> usize;
+    fn host_part(
+        name: *const u8,
+        name_len: usize,
+        members: *const u8,
+        members_len: usize,
+        out: *mut *mut u8,
+    ) -> usize;
 
     /// The shim's `host.headers(request)`: the headers of the login's answer to `request`, a
     /// line `name:value` each.
@@ -49,11 +56,20 @@ fn call_host(api: &str, args: &str) -> String {
     })
 }
 
-/// The part `name` of the event of the login being run, as JSON text (see `host_part`).
-/// `'static`: the shim reads a name once per address and then knows it by its address alone.
-pub(crate) fn event_part(name: &'static str) -> String {
+/// The part `name` of the event of the login being run, only its `members` if any, as JSON
+/// text (see `host_part`). `'static`: the shim reads a name and its members once per address
+/// and then knows them by the name's address alone.
+pub(crate) fn event_part(name: &'static str, members: &'static str) -> String {
     // SAFETY: as for `call_host`.
-    abi::received(|out| unsafe { host_part(name.as_ptr(), name.len(), out) })
+    abi::received(|out| unsafe {
+        host_part(
+            name.as_ptr(),
+            name.len(),
+            members.as_ptr(),
+            members.len(),
+            out,
+        )
+    })
 }
 
 /// The headers of the answer to request `request`, as `name:value` lines: they cross only
