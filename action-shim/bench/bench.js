@@ -10,7 +10,8 @@
  * Default mode measures, for each implementation:
  *   - artifact size by part (dist/enrich-from-backend/size-report.json, written by the build);
  *   - first-login time in a FRESH process (one child node per measurement, median of several);
- *   - median and p99 per-login time over N warm logins, implementations interleaved round-robin;
+ *   - median and p99 per-login time over N warm logins, implementations interleaved round-robin,
+ *     then the median again with a user the size of a real one (identities, metadata);
  *   - token requests per 1,000 logins, counted at the token server;
  *   - heap and rss growth after forced gc over many logins of the artifact.
  * --soak runs many logins through the artifacts with random faults at both servers and in the
@@ -54,7 +55,8 @@ const HELP = `usage: node --expose-gc action-shim/bench/bench.js [options]   (no
 
 Benchmark (default mode): the compiled artifact, bench/baseline.js and bench/seed.js, interleaved
 round-robin in one process against the same token endpoint and backend on 127.0.0.1.
-  --logins N            warm logins per implementation for the per-login times   (default 2000)
+  --logins N            warm logins per implementation for the per-login times   (default 2000);
+                        as many again with a large user (a social identity, metadata)
   --warmup N            unmeasured logins per implementation first              (default 200)
   --first-login-runs N  fresh processes per implementation for the first login  (default 9)
   --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
@@ -376,6 +378,42 @@ function enrichSecrets(servers) {
   };
 }
 
+/**
+ * The user of a real tenant is larger than the bare one above: a linked social identity with its
+ * profile and the provider's token, and app and user metadata. Deterministic.
+ */
+function largeUser() {
+  return {
+    picture: `https://s.gravatar.com/avatar/${'a'.repeat(32)}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2Fal.png`,
+    nickname: 'alice',
+    created_at: '2024-01-02T03:04:05.000Z',
+    updated_at: '2026-11-27T10:00:00.000Z',
+    app_metadata: {
+      plan: 'enterprise',
+      roles: ['admin', 'billing', 'support'],
+      flags: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`flag_${i}`, i % 2 === 0])),
+      tenant_ids: Array.from({ length: 10 }, (_, i) => `tid_${i}`),
+    },
+    user_metadata: {
+      locale: 'en-GB',
+      preferences: { newsletter: true, notifications: { email: true, sms: false, push: true } },
+      address: { street: '1 Example Road', city: 'London', postcode: 'N1 1AA', country: 'GB' },
+    },
+    identities: [
+      { connection: 'Username-Password-Authentication', provider: 'auth0', user_id: '65f0c0ffee', isSocial: false },
+      {
+        connection: 'google-oauth2',
+        provider: 'google-oauth2',
+        user_id: '1029384756',
+        isSocial: true,
+        access_token: `ya29.${'x'.repeat(180)}`,
+        expires_in: 3599,
+        profileData: { email: 'alice@example.com', email_verified: true, name: 'Alice Example', given_name: 'Alice', family_name: 'Example', picture: `https://lh3.googleusercontent.com/a/${'b'.repeat(60)}`, locale: 'en' },
+      },
+    ],
+  };
+}
+
 const backendAnswer = (email) => ({ email, tier: 'gold', roles: ['reader'], since: 2019 });
 
 function clearRecords(servers) {
@@ -545,36 +583,43 @@ async function benchmark(options, results, failures) {
       };
     }
 
-    // 2. Warm per-login times and token requests, interleaved round-robin in this process.
+    // 2. Warm per-login times and token requests, interleaved round-robin in this process; then
+    //    the same with a large user (the same answer is expected: only the event grew).
     wasm.install();
-    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), times: [], tokenRequests: 0, backendRequests: 0, logins: 0, failed: 0 }));
-    const total = options.warmup + options.logins;
-    log(`per-login time: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, interleaved`);
-    let lastProgress = performance.now();
-    for (let round = 0; round < total; round++) {
-      for (let k = 0; k < loaded.length; k++) {
-        const impl = loaded[(round + k) % loaded.length]; // rotate who goes first
-        wasm.label = impl.id;
-        const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
-        impl.tokenRequests += servers.token.requests.length;
-        impl.backendRequests += servers.backend.requests.length;
-        impl.logins++;
-        clearRecords(servers);
-        if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
-          impl.failed++;
-          if (impl.failed <= 3) failures.push(`${impl.id}: login ${round} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
+    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), tokenRequests: 0, backendRequests: 0, logins: 0 }));
+    const warmRounds = async (label, roundEvent) => {
+      const total = options.warmup + options.logins;
+      log(`per-login time${label}: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, interleaved`);
+      const times = new Map(loaded.map((impl) => [impl, []]));
+      const failed = new Map(loaded.map((impl) => [impl, 0]));
+      let lastProgress = performance.now();
+      for (let round = 0; round < total; round++) {
+        for (let k = 0; k < loaded.length; k++) {
+          const impl = loaded[(round + k) % loaded.length]; // rotate who goes first
+          wasm.label = impl.id;
+          const result = await runLogin(impl.action, roundEvent, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+          impl.tokenRequests += servers.token.requests.length;
+          impl.backendRequests += servers.backend.requests.length;
+          impl.logins++;
+          clearRecords(servers);
+          if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
+            failed.set(impl, failed.get(impl) + 1);
+            if (failed.get(impl) <= 3) failures.push(`${impl.id}: login ${round}${label} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
+          }
+          if (round >= options.warmup) times.get(impl).push(result.ms);
         }
-        if (round >= options.warmup) impl.times.push(result.ms);
+        if (performance.now() - lastProgress > 5000) {
+          lastProgress = performance.now();
+          log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
+        }
       }
-      if (performance.now() - lastProgress > 5000) {
-        lastProgress = performance.now();
-        log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
-      }
-    }
-    results.perLogin = {};
+      return Object.fromEntries(loaded.map((impl) => [impl.id, { ...stats(times.get(impl)), failedLogins: failed.get(impl) }]));
+    };
+    results.perLogin = await warmRounds('', event);
+    const largeEvent = { ...event, user: { ...event.user, ...largeUser() } };
+    results.perLoginLargeUser = { userBytes: JSON.stringify(largeEvent.user).length, ...(await warmRounds(', large user', largeEvent)) };
     results.tokenRequests = {};
     for (const impl of loaded) {
-      results.perLogin[impl.id] = { ...stats(impl.times), failedLogins: impl.failed };
       results.tokenRequests[impl.id] = {
         logins: impl.logins,
         tokenRequests: impl.tokenRequests,
@@ -661,15 +706,19 @@ function printBenchmark(results, impls) {
       fmtMs(fresh.secondLoginMs.median),
       fmtMs(warm.median),
       fmtMs(warm.p99),
+      fmtMs(results.perLoginLargeUser[impl.id].median),
       tokens.per1000Logins.toFixed(tokens.per1000Logins < 10 ? 2 : 0),
     ];
   });
   const n = results.perLogin.artifact.n;
   const runs = results.firstLogin.artifact.runs;
   log(`\nper implementation, ms (fresh process: median of ${runs} child processes each; warm: ${fmtInt(n)} logins each, interleaved)`);
-  log(table(['implementation', 'require', '1st login', '1st, fetch loaded', '2nd login', 'warm median', 'warm p99', 'token req/1000'], rows, ['l']));
+  log(table(['implementation', 'require', '1st login', '1st, fetch loaded', '2nd login', 'warm median', 'warm p99', 'large user', 'token req/1000'], rows, ['l']));
   log('require and 1st login: a fresh node process; "fetch loaded": the process fetched another origin first, so Node\'s');
   log('lazy loading of fetch (undici) is not in the login; 2nd login: the next one in the same fresh process.');
+  log(`large user: the warm median again, with a user of ${fmtInt(results.perLoginLargeUser.userBytes)} bytes of JSON (a social identity, metadata) instead of ${fmtInt(JSON.stringify(loginEvent().user).length)}.`);
+  const ratio = (runs) => (runs.artifact.median / runs.baseline.median).toFixed(2);
+  log(`warm median, artifact / baseline: ${ratio(results.perLogin)}x; with the large user: ${ratio(results.perLoginLargeUser)}x.`);
 
   for (const [id, memory] of Object.entries(results.memory)) {
     log(`\nmemory, ${fmtInt(memory.logins)} logins of ${id} (after forced gc)`);
