@@ -76,14 +76,24 @@ function callApi(path, argsJson) {
 // @host.part{
 /**
  * A part of the login's event as JSON text: '' when undefined, '!' when it is not JSON (a
- * cycle, a BigInt). `path` is `[part]` or `[part, key]`; `members`, if any, are the only ones
- * kept (in every object of it: the wasm asks so only of parts whose nested objects are parts
- * of their own).
+ * cycle, a BigInt). `path` is `[part]` or `[part, key]`; of an object, only its `members` if
+ * the wasm names any.
  */
 function eventPart({ path, members }) {
   try {
-    const part = running.event[path[0]];
-    return JSON.stringify(path.length === 1 ? part : part?.[path[1]], members) ?? '';
+    let value = running.event[path[0]];
+    if (path.length > 1) {
+      value = value?.[path[1]];
+    } else if (members !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // Copied: as JSON.stringify's list of keys, they would take V8's slow path.
+      const kept = {};
+      for (const key of members) {
+        const member = value[key];
+        if (member !== undefined) kept[key] = member;
+      }
+      value = kept;
+    }
+    return JSON.stringify(value) ?? '';
   } catch {
     return '!';
   }
