@@ -89,6 +89,15 @@ pub trait FromJson: Sized {
     fn absent() -> Option<Self> {
         None
     }
+
+    /// Why one of the parts of its own it holds (its `Lazy` fields) did not decode, of those
+    /// read so far: the `Lazy` that holds it reports it as its own.
+    fn part_error(&self) -> Option<&DecodeError> {
+        None
+    }
+
+    /// Decodes the parts of its own not read yet.
+    fn read_parts(&self) {}
 }
 
 impl FromJson for String {
@@ -139,6 +148,16 @@ impl<T: FromJson> FromJson for Option<T> {
 
     fn from_json(value: Value) -> Result<Self, DecodeError> {
         T::from_json(value).map(Some)
+    }
+
+    fn part_error(&self) -> Option<&DecodeError> {
+        self.as_ref()?.part_error()
+    }
+
+    fn read_parts(&self) {
+        if let Some(value) = self {
+            value.read_parts();
+        }
     }
 
     fn absent() -> Option<Self> {

@@ -57,13 +57,12 @@ macro_rules! event_parts {
 
             /// The first part the Action read that did not fit its type, as the login's error.
             pub(crate) fn read_error(&self) -> Option<Error> {
-                let user = self.user.decoded();
-                first([user.and_then(User::read_error), $( self.$field.error(), )*])
+                first([$( self.$field.error(), )*])
             }
 
             /// Decodes every part not read yet; the first that does not fit, as an error.
             fn validate(&self) -> Option<Error> {
-                first([$( self.$field.validate(), )* self.user.validate_parts()])
+                first([$( self.$field.validate(), )*])
             }
         }
     };
@@ -273,11 +272,8 @@ impl FromJson for User {
         };
         fields.finish(user)
     }
-}
 
-impl User {
-    /// The first of its own parts the Action read that did not fit its type.
-    fn read_error(&self) -> Option<&DecodeError> {
+    fn part_error(&self) -> Option<&DecodeError> {
         self.app_metadata
             .error()
             .or_else(|| self.user_metadata.error())
@@ -285,15 +281,17 @@ impl User {
             .or_else(|| self.enrolled_factors.error())
     }
 
-    /// Decodes its parts not read yet; the first that does not fit.
-    fn validate_parts(&self) -> Option<&DecodeError> {
-        self.app_metadata
-            .validate()
-            .or_else(|| self.user_metadata.validate())
-            .or_else(|| self.identities.validate())
-            .or_else(|| self.enrolled_factors.validate())
+    fn read_parts(&self) {
+        let _ = (
+            self.app_metadata.validate(),
+            self.user_metadata.validate(),
+            self.identities.validate(),
+            self.enrolled_factors.validate(),
+        );
     }
+}
 
+impl User {
     /// The email, only when Auth0 says it is verified. An unverified address can be claimed by
     /// anyone, so it must never select whose data a token carries.
     pub fn verified_email(&self) -> Option<&str> {

@@ -105,20 +105,10 @@ impl<T> Lazy<T> {
         &mut self.part
     }
 
-    /// Why this part did not decode, once it has been read.
-    pub(crate) fn error(&self) -> Option<&DecodeError> {
-        self.error.get().map(|error| &**error)
-    }
-
     /// The name the part is known by (to the shim, and in errors).
     #[cfg(test)]
     pub(crate) fn part_name(&self) -> &'static str {
         self.part.name
-    }
-
-    /// The part as decoded, if it has been read; reading it here would decode it.
-    pub(crate) fn decoded(&self) -> Option<&T> {
-        self.decoded.get().map(|decoded| &**decoded)
     }
 }
 
@@ -129,10 +119,21 @@ impl<T> Default for Lazy<T> {
     }
 }
 
+impl<T: FromJson> Lazy<T> {
+    /// Why this part, or a part of its own it holds, did not decode, once it has been read.
+    pub(crate) fn error(&self) -> Option<&DecodeError> {
+        match self.error.get() {
+            Some(error) => Some(error),
+            None => self.decoded.get()?.part_error(),
+        }
+    }
+}
+
 impl<T: FromJson + Default> Lazy<T> {
-    /// Decodes it now if it has not been read yet; its error, if any.
+    /// Decodes it, and the parts of its own it holds, now if they have not been read yet; the
+    /// first error, if any.
     pub(crate) fn validate(&self) -> Option<&DecodeError> {
-        let _ = &**self;
+        (**self).read_parts();
         self.error()
     }
 }
