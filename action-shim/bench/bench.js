@@ -58,7 +58,7 @@ round-robin in one process against the same token endpoint and backend on 127.0.
   --logins N            warm logins per implementation for the per-login times   (default 2000);
                         as many again with a large user (a social identity, metadata)
   --warmup N            unmeasured logins per implementation first              (default 200)
-  --first-login-runs N  fresh processes per implementation for the first login  (default 9)
+  --first-login-runs N  fresh processes per implementation for the first login  (default 15)
   --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
   --memory-warmup N     artifact logins before the memory start snapshot        (default 2000)
   --memory-all          measure memory growth of the baseline and the seed too
@@ -101,7 +101,7 @@ function parseArgs(argv) {
   const options = {
     logins: 2000,
     warmup: 200,
-    firstLoginRuns: 9,
+    firstLoginRuns: 15,
     memoryLogins: 20000,
     memoryWarmup: 2000,
     memoryAll: false,
@@ -187,7 +187,9 @@ function stats(samples) {
   return {
     n: sorted.length,
     min: sorted[0],
+    p25: percentile(sorted, 25),
     median: percentile(sorted, 50),
+    p75: percentile(sorted, 75),
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1],
@@ -210,6 +212,7 @@ function mulberry32(seed) {
 const fmtMs = (ms) => (Number.isFinite(ms) ? (ms < 10 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(1)) : '-');
 const fmtMb = (bytes) => `${(bytes / MB).toFixed(2)} MB`;
 const fmtSignedMb = (bytes) => `${bytes >= 0 ? '+' : ''}${(bytes / MB).toFixed(2)} MB`;
+const fmtSignedMs = (ms) => `${ms >= 0 ? '+' : ''}${ms.toFixed(1)}`;
 const fmtInt = (n) => Number(n).toLocaleString('en-US');
 
 function table(headers, rows, align) {
@@ -565,6 +568,17 @@ async function benchmark(options, results, failures) {
       await prime.close();
     }
     results.firstLogin = {};
+    // Over the baseline, paired: run r of the artifact against run r of the baseline, started
+    // next to each other. The machine's speed drifts between runs more than the difference, so
+    // the median of the paired differences says more than the difference of the medians.
+    const overBaseline = (variant, key) =>
+      stats(fresh.artifact[variant].map((sample, run) => sample[key] - fresh.baseline[variant][run][key]));
+    results.firstLoginOverBaseline = {
+      runs: fresh.artifact.cold.length,
+      firstLoginMs: overBaseline('cold', 'firstLoginMs'),
+      fetchPrimedFirstLoginMs: overBaseline('primed', 'firstLoginMs'),
+      requireMs: overBaseline('cold', 'requireMs'),
+    };
     for (const impl of impls) {
       const { cold, primed } = fresh[impl.id];
       const pick = (samples, key) => stats(samples.map((s) => s[key]));
@@ -719,6 +733,9 @@ function printBenchmark(results, impls) {
   log(`large user: the warm median again, with a user of ${fmtInt(results.largeUser.userBytes)} bytes of JSON (a social identity, metadata) instead of ${fmtInt(JSON.stringify(loginEvent().user).length)}.`);
   const ratio = (runs) => (runs.artifact.median / runs.baseline.median).toFixed(2);
   log(`warm median, artifact / baseline: ${ratio(results.perLogin)}x; with the large user: ${ratio(results.largeUser.perLogin)}x.`);
+  const over = results.firstLoginOverBaseline;
+  const spread = (s) => `${fmtSignedMs(s.median)} ms (middle half ${fmtSignedMs(s.p25)} to ${fmtSignedMs(s.p75)})`;
+  log(`first login over the baseline, median of ${over.runs} paired runs: ${spread(over.firstLoginMs)}; fetch loaded: ${spread(over.fetchPrimedFirstLoginMs)}.`);
 
   for (const [id, memory] of Object.entries(results.memory)) {
     log(`\nmemory, ${fmtInt(memory.logins)} logins of ${id} (after forced gc)`);
