@@ -406,7 +406,12 @@ function applyOutcome(outcome, api) {
   let failure = outcome.failure;
   if (failure == null) {
     try {
-      for (const command of outcome.commands) invokeApi(api, command.api, APPLIED_METHODS, command.args);
+      for (const command of outcome.commands) {
+        // A value the wasm passed on as text comes once: a later command setting it names the
+        // first one (crates/postlogin/src/outcome.rs), and gets the same value.
+        if (command.same !== undefined) command.args.push(outcome.commands[command.same].args.at(-1));
+        invokeApi(api, command.api, APPLIED_METHODS, command.args);
+      }
       return;
     } catch (error) {
       // Auth0 refusing a call the Action's checks allowed: the calls before it stay applied

@@ -146,6 +146,21 @@ describe(`enrich-from-backend contract — ${path.relative(process.cwd(), ARTIFA
       assert.deepEqual(result.claims.idToken, { [CLAIM]: answer });
     });
 
+    // What JSON.parse of the answer gives, member order included: a claim is what the
+    // backend sent, not a re-sorted copy of it.
+    scenario('passes the answer on as the backend wrote it: member order kept, whitespace no matter', async (env) => {
+      const text = '{\n  "zone": "eu",\n  "account": { "plan": "pro", "limits": [10, 2.5, -1e3] },\n  "beta": true\n}\n';
+      env.backend.reply = { status: 200, body: text, contentType: 'application/json' };
+      const result = await login(env);
+      const answer = JSON.parse(text);
+      assertLoginOkWithClaim(result, answer);
+      for (const token of ['accessToken', 'idToken']) {
+        const claim = result.claims[token][CLAIM];
+        assert.deepEqual(Object.keys(claim), ['zone', 'account', 'beta'], token);
+        assert.deepEqual(Object.keys(claim.account), ['plan', 'limits'], token);
+      }
+    });
+
     const nonObjectAnswers = [
       ['an array', [{ id: 1 }, 'two', 3]],
       ['a string', 'gold'],

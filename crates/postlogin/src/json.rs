@@ -37,6 +37,15 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<(String, &str)>> {
     parser.at_end().then_some(members)
 }
 
+/// Checks that `text` is one JSON value, by the same rules as [`parse`], without building it;
+/// answers its length once the whitespace between tokens is left out (what printing the
+/// value compactly would take, give or take how its strings are escaped).
+pub(crate) fn check(text: &str) -> Option<usize> {
+    let mut parser = Parser::new(text);
+    parser.check_value(0)?;
+    parser.at_end().then(|| text.len() - parser.blank)
+}
+
 /// Prints a value as compact JSON text, object members in the map's (sorted) order.
 pub(crate) fn to_string(value: &Value) -> String {
     let mut out = String::new();
@@ -48,6 +57,8 @@ struct Parser<'a> {
     source: &'a str,
     bytes: &'a [u8],
     at: usize,
+    /// Whitespace bytes skipped between tokens so far.
+    blank: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -56,6 +67,7 @@ impl<'a> Parser<'a> {
             source: text,
             bytes: text.as_bytes(),
             at: 0,
+            blank: 0,
         }
     }
 
@@ -94,6 +106,7 @@ impl<'a> Parser<'a> {
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
+            self.blank += 1;
         }
     }
 
@@ -171,7 +184,74 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+    /// [`Parser::value`]'s grammar, building nothing.
+    fn check_value(&mut self, depth: u32) -> Option<()> {
+        self.skip_whitespace();
+        match self.peek()? {
+            // Names are checked as strings, not copied out as `members` would.
+            open @ (b'{' | b'[') if depth < MAX_DEPTH => {
+                let (object, close) = (open == b'{', open + 2); // `}` and `]` follow `{` and `[` by 2
+                self.at += 1;
+                if self.eat(close) {
+                    return Some(());
+                }
+                loop {
+                    if object {
+                        self.skip_whitespace();
+                        if self.peek() != Some(b'"') {
+                            return None;
+                        }
+                        self.check_string()?;
+                        if !self.eat(b':') {
+                            return None;
+                        }
+                    }
+                    self.check_value(depth + 1)?;
+                    if self.eat(close) {
+                        return Some(());
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
+            }
+            b'"' => self.check_string(),
+            b't' => self.literal(b"true", ()),
+            b'f' => self.literal(b"false", ()),
+            b'n' => self.literal(b"null", ()),
+            b'-' | b'0'..=b'9' => {
+                let start = self.at;
+                self.number_span()?;
+                within_f64_range(self.source.get(start..self.at)?).then_some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// At the opening quote: moves past the string, checking its escapes.
+    fn check_string(&mut self) -> Option<()> {
+        loop {
+            self.at += 1;
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.at += 1;
+                    match *self.bytes.get(self.at)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => drop(self.hex4()?),
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                _ => {}
+            }
+        }
+    }
+
+    fn literal<T>(&mut self, word: &[u8], value: T) -> Option<T> {
         let found = self.bytes.get(self.at..self.at + word.len()) == Some(word);
         self.at += word.len();
         found.then_some(value)
@@ -287,8 +367,8 @@ impl<'a> Parser<'a> {
         Some(code)
     }
 
-    fn number(&mut self) -> Option<Value> {
-        let start = self.at;
+    /// Moves past a number; whether it is an integer (no fraction, no exponent).
+    fn number_span(&mut self) -> Option<bool> {
         let negative = self.peek() == Some(b'-');
         self.at += usize::from(negative);
         let integer_start = self.at;
@@ -315,7 +395,14 @@ impl<'a> Parser<'a> {
             }
             integral = false;
         }
-        if integral {
+        Some(integral)
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        let integer_start = self.at + usize::from(negative);
+        if self.number_span()? {
             let magnitude = self.bytes[integer_start..self.at]
                 .iter()
                 .try_fold(0u64, |n, digit| {
@@ -341,6 +428,34 @@ impl<'a> Parser<'a> {
         }
         self.at - start
     }
+}
+
+/// Whether a number the grammar accepted is finite as an `f64`, as [`parse`] requires (`1e400`
+/// is not): by its count of digits and its exponent when that settles it, which it does for
+/// anything below 10^308, and by parsing it only beyond.
+fn within_f64_range(number: &str) -> bool {
+    let bytes = number.as_bytes();
+    let split = bytes
+        .iter()
+        .position(|byte| matches!(byte, b'e' | b'E'))
+        .unwrap_or(bytes.len());
+    let (mantissa, exponent) = bytes.split_at(split);
+    // Below 10^digits before the exponent applies.
+    let digits = mantissa
+        .iter()
+        .skip_while(|byte| matches!(byte, b'-' | b'0'))
+        .take_while(|byte| byte.is_ascii_digit())
+        .count()
+        .min(100_000) as i32;
+    let (mut power, mut negative) = (0i32, false);
+    for &byte in exponent {
+        match byte {
+            b'-' => negative = true,
+            b'0'..=b'9' => power = (power * 10 + i32::from(byte - b'0')).min(100_000),
+            _ => {}
+        }
+    }
+    digits + if negative { -power } else { power } <= 308 || float::parse(number).is_finite()
 }
 
 pub(crate) fn write_value(out: &mut String, value: &Value) {
@@ -457,6 +572,7 @@ mod tests {
         for text in texts {
             let expected: Option<Value> = serde_json::from_str(text).ok();
             assert_eq!(parse(text), expected, "{text}");
+            assert_eq!(check(text).is_some(), expected.is_some(), "{text}");
         }
     }
 
@@ -489,6 +605,7 @@ mod tests {
             "Infinity",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
+            assert_eq!(check(text), None, "{text:?}");
             assert!(serde_json::from_str::<Value>(text).is_err(), "{text:?}");
         }
     }
@@ -503,13 +620,38 @@ mod tests {
     }
 
     #[test]
+    fn numbers_beyond_f64_are_refused_when_checked_as_when_parsed() {
+        let long = |digits: usize| "9".repeat(digits);
+        for (text, finite) in [
+            ("1e308".to_owned(), true),
+            ("-1.7976931348623157e308".to_owned(), true),
+            ("1.8e308".to_owned(), false),
+            ("-1e309".to_owned(), false),
+            ("0.00001e312".to_owned(), true),
+            ("1e-400".to_owned(), true),
+            ("1E+400".to_owned(), false),
+            (long(308), true),
+            (long(309), false),
+            (format!("{}.5e-20", long(320)), true),
+        ] {
+            assert_eq!(parse(&text).is_some(), finite, "{text}");
+            assert_eq!(check(&text).is_some(), finite, "{text}");
+        }
+    }
+
+    #[test]
     fn nesting_is_bounded() {
         let deep = "[".repeat(128) + &"]".repeat(128);
         assert!(parse(&deep).is_some());
+        assert_eq!(check(&deep), Some(256));
         let too_deep = "[".repeat(129) + &"]".repeat(129);
         assert_eq!(parse(&too_deep), None);
+        assert_eq!(check(&too_deep), None);
         let absurd = "[".repeat(100_000);
         assert_eq!(parse(&absurd), None);
+        assert_eq!(check(&absurd), None);
+        let deep_objects = "{\"a\":".repeat(129) + "1" + &"}".repeat(129);
+        assert_eq!(check(&deep_objects), None);
     }
 
     #[test]
@@ -589,6 +731,8 @@ mod tests {
             let value = random.value(0);
             let text = serde_json::to_string_pretty(&value).unwrap();
             assert_eq!(parse(&text).as_ref(), Some(&value), "{text}");
+            let compact = serde_json::to_string(&value).unwrap();
+            assert_eq!(check(&text), Some(compact.len()), "{text}");
             if let Value::Object(members) = &value {
                 let split = object_members(&text).unwrap();
                 assert_eq!(split.len(), members.len(), "{text}");
@@ -623,6 +767,7 @@ mod tests {
             };
             let theirs: Option<Value> = serde_json::from_str(&text).ok();
             assert_eq!(parse(&text), theirs, "{text}");
+            assert_eq!(check(&text).is_some(), theirs.is_some(), "{text}");
             let _ = object_members(&text);
         }
     }

@@ -44,7 +44,7 @@ impl Outcome {
 }
 
 impl Outcome {
-    /// The outcome as the shim reads it: `{"commands": [{"api", "args"}], "failure": …}`.
+    /// The outcome as a value: `{"commands": [{"api", "args"}], "failure": …, "logs": […]}`.
     pub fn to_value(&self) -> Value {
         let commands = self.commands.iter().map(Command::to_call).collect();
         let mut outcome = Map::new();
@@ -58,24 +58,22 @@ impl Outcome {
         Value::Object(outcome)
     }
 
-    /// [`Outcome::to_value`] as JSON text (what the wasm hands the shim), written directly:
-    /// building the map first would put a sorted map's code into Actions that never use one.
+    /// What the wasm hands the shim: [`Outcome::to_value`] as JSON text, but for a value that
+    /// came as [`RawJson`](crate::RawJson): its text is sent once, with the first command that
+    /// sets it, and a later command setting the same text names that one (`"same": index`).
+    /// Written directly: building the map first would put a sorted map's code into Actions
+    /// that never use one.
     pub fn to_json(&self) -> String {
         let mut out = String::from("{\"commands\":[");
         for (index, command) in self.commands.iter().enumerate() {
             if index > 0 {
                 out.push(',');
             }
-            out.push_str("{\"api\":");
-            json::write_string(&mut out, command.api);
-            out.push_str(",\"args\":[");
-            for (index, arg) in command.args.iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                json::write_value(&mut out, arg);
-            }
-            out.push_str("]}");
+            let same = command.raw_text().and_then(|text| {
+                let mut earlier = self.commands.iter().take(index);
+                earlier.position(|other| other.raw_text() == Some(text))
+            });
+            command.write_json(&mut out, same);
         }
         out.push_str("],\"failure\":");
         match &self.failure {

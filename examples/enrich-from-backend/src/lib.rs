@@ -37,7 +37,8 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
     if answer.status() == 404 {
         return Ok(());
     }
-    let extra_info = answer.error_for_status()?.json_value()?;
+    // Passed on as it came: checked to be JSON, never parsed into a tree.
+    let extra_info = answer.error_for_status()?.json_raw()?;
 
     api.access_token()
         .set_custom_claim(CLAIM, extra_info.clone())?;

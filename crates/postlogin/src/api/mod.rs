@@ -25,7 +25,9 @@ use serde_json::{Map, Value};
 
 use crate::host::HostRef;
 use crate::http::Http;
+use crate::json;
 use crate::policy::Policy;
+use crate::raw_json::RawJson;
 use crate::Error;
 
 pub use access::AccessApi;
@@ -38,15 +40,62 @@ pub use user::UserApi;
 
 /// One call to make on Auth0's `api`: `api` is the method's path as Auth0 names it
 /// (`accessToken.setCustomClaim`), `args` its arguments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Command {
     pub api: &'static str,
     pub args: Vec<Value>,
+    /// The last argument, when it was given as [`RawJson`]: the shim gets its text as it came.
+    /// `args` then ends with its value natively, for tests to read, and in WebAssembly with
+    /// `null`, which is never printed: not building that value is the point.
+    raw: Option<RawJson>,
+}
+
+/// Equal when they call the same method with the same values, whether given as `RawJson` or
+/// not.
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        self.api == other.api && self.args == other.args
+    }
 }
 
 impl Command {
     pub fn new(api: &'static str, args: Vec<Value>) -> Self {
-        Command { api, args }
+        Command {
+            api,
+            args,
+            raw: None,
+        }
+    }
+
+    /// The command as the shim reads it: `{"api": …, "args": […]}`. When its last argument came
+    /// as the same text as command `same`'s (one answer, on both tokens), it is left out and
+    /// `"same": same` says whose to take: the shim parses that text once and hands both the
+    /// same value, as a JavaScript Action would.
+    pub(crate) fn write_json(&self, out: &mut String, same: Option<usize>) {
+        out.push_str("{\"api\":");
+        json::write_string(out, self.api);
+        out.push_str(",\"args\":[");
+        let sent = self.args.len() - usize::from(same.is_some());
+        for (index, arg) in self.args.iter().take(sent).enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            match &self.raw {
+                Some(raw) if index + 1 == self.args.len() => out.push_str(raw.as_str()),
+                _ => json::write_value(out, arg),
+            }
+        }
+        out.push(']');
+        if let Some(same) = same {
+            out.push_str(",\"same\":");
+            json::write_integer(out, same as u64);
+        }
+        out.push('}');
+    }
+
+    /// The text its last argument came as, if it came as text.
+    pub(crate) fn raw_text(&self) -> Option<&str> {
+        self.raw.as_ref().map(RawJson::as_str)
     }
 
     /// `{"api": "accessToken.setCustomClaim", "args": [name, value]}`: all the shim needs to
@@ -158,6 +207,12 @@ impl Api {
 
     fn record(&mut self, api: &'static str, args: Vec<Value>) {
         self.commands.push(Command::new(api, args));
+    }
+
+    /// [`Api::record`], with a last argument that may have come as [`RawJson`]: `args` end
+    /// with what [`JsonArgument::into_parts`](crate::JsonArgument::into_parts) made of it.
+    fn record_sent_as(&mut self, api: &'static str, args: Vec<Value>, raw: Option<RawJson>) {
+        self.commands.push(Command { api, args, raw });
     }
 }
 

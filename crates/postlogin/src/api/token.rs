@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{check, Api};
 use crate::claims::{self, Token};
+use crate::raw_json::{JsonArgument, RawJson};
 use crate::Error;
 
 /// Auth0 throws on longer scopes.
@@ -28,8 +29,11 @@ impl AccessTokenApi<'_> {
     /// A claim Auth0 would drop silently (a reserved name such as `roles`, an Auth0 namespace, a
     /// bare name on an access token for Auth0's own APIs), `scope`, or one that takes the
     /// token's custom claims over 100 KB is an error, not a claim that vanishes in production.
-    pub fn set_custom_claim(self, name: &str, value: impl Into<Value>) -> Result<(), Error> {
-        set_custom_claim(self.api, Token::Access, name, value.into())
+    ///
+    /// A backend's answer passed on unchanged is cheapest as [`RawJson`]
+    /// ([`Response::json_raw`](crate::Response::json_raw)): it is never parsed into a `Value`.
+    pub fn set_custom_claim(self, name: &str, value: impl JsonArgument) -> Result<(), Error> {
+        set_custom_claim(self.api, Token::Access, name, value.into_parts())
     }
 
     /// `addScope(scope)`: one scope token; empty, whitespace or over 280 characters is refused
@@ -46,15 +50,24 @@ impl AccessTokenApi<'_> {
 
 impl IdTokenApi<'_> {
     /// `setCustomClaim(name, value)`, with the same checks as on the access token.
-    pub fn set_custom_claim(self, name: &str, value: impl Into<Value>) -> Result<(), Error> {
-        set_custom_claim(self.api, Token::Id, name, value.into())
+    pub fn set_custom_claim(self, name: &str, value: impl JsonArgument) -> Result<(), Error> {
+        set_custom_claim(self.api, Token::Id, name, value.into_parts())
     }
 }
 
-fn set_custom_claim(api: &mut Api, token: Token, name: &str, value: Value) -> Result<(), Error> {
+fn set_custom_claim(
+    api: &mut Api,
+    token: Token,
+    name: &str,
+    (value, raw): (Value, Option<RawJson>),
+) -> Result<(), Error> {
     claims::check_name(name, token, api.audience.as_deref())?;
     let is_access = token == Token::Access;
-    let size = name.len() + crate::json::to_string(&value).len();
+    let size = name.len()
+        + raw.as_ref().map_or_else(
+            || crate::json::to_string(&value).len(),
+            RawJson::compact_len,
+        );
     let sizes = &mut api.claim_sizes;
     sizes.retain(|(access, claim, _)| !(*access == is_access && claim == name));
     let others: usize = sizes
@@ -69,7 +82,7 @@ fn set_custom_claim(api: &mut Api, token: Token, name: &str, value: Value) -> Re
     } else {
         "idToken.setCustomClaim"
     };
-    api.record(path, vec![name.into(), value]);
+    api.record_sent_as(path, vec![name.into(), value], raw);
     Ok(())
 }
 
@@ -94,6 +107,7 @@ fn scope_call(api: &mut Api, path: &'static str, scope: &str) -> Result<(), Erro
 mod tests {
     use crate::api::{Api, Command};
     use crate::testing::Harness;
+    use crate::RawJson;
     use serde_json::json;
 
     #[test]
@@ -134,6 +148,80 @@ mod tests {
                  would drop it"
             )
         );
+    }
+
+    #[test]
+    fn raw_json_claims_reach_the_shim_as_they_came_and_weigh_what_they_hold() {
+        let answer = "{ \"plan\": \"pro\",\n  \"seats\": [1, 2] }";
+        let run = Harness::new().run(
+            json!({"user": {"user_id": "u"}}),
+            async |_, api: &mut Api| {
+                let raw = RawJson::parse(answer).unwrap();
+                api.access_token()
+                    .set_custom_claim("https://e.com/a", raw.clone())?;
+                api.id_token().set_custom_claim("https://e.com/a", raw)
+            },
+        );
+        let value = json!({"plan": "pro", "seats": [1, 2]});
+        assert_eq!(
+            run.commands,
+            [
+                Command::new(
+                    "accessToken.setCustomClaim",
+                    vec![json!("https://e.com/a"), value.clone()]
+                ),
+                Command::new(
+                    "idToken.setCustomClaim",
+                    vec![json!("https://e.com/a"), value]
+                ),
+            ]
+        );
+        // Sent once, as it came, for both commands to share.
+        assert_eq!(
+            run.outcome().to_json(),
+            format!(
+                r#"{{"commands":[{{"api":"accessToken.setCustomClaim","args":["https://e.com/a",{answer}]}},{{"api":"idToken.setCustomClaim","args":["https://e.com/a"],"same":0}}],"failure":null,"logs":[]}}"#
+            )
+        );
+
+        // Different texts are each sent with their command.
+        let run = Harness::new().run(
+            json!({"user": {"user_id": "u"}}),
+            async |_, api: &mut Api| {
+                api.access_token()
+                    .set_custom_claim("https://e.com/a", RawJson::parse("[1]").unwrap())?;
+                api.id_token()
+                    .set_custom_claim("https://e.com/a", RawJson::parse("[2]").unwrap())
+            },
+        );
+        assert_eq!(
+            run.outcome().to_json(),
+            r#"{"commands":[{"api":"accessToken.setCustomClaim","args":["https://e.com/a",[1]]},{"api":"idToken.setCustomClaim","args":["https://e.com/a",[2]]}],"failure":null,"logs":[]}"#
+        );
+
+        // Counted without the whitespace between tokens: 99,990 bytes of values, padded out
+        // to twice that, still fit; a value over the budget is refused however it came.
+        let padded = format!("[\"{}\"{}]", "x".repeat(99_960), " ".repeat(99_990));
+        let over = format!("[\"{}\"]", "x".repeat(99_999));
+        for (text, failure) in [
+            (padded, None),
+            (
+                over,
+                Some(
+                    "custom claims on the access token would be 100018 bytes, over Auth0's \
+                     limit of 100000: the login would fail",
+                ),
+            ),
+        ] {
+            let run = Harness::new().run(
+                json!({"user": {"user_id": "u"}}),
+                async |_, api: &mut Api| {
+                    api.access_token()
+                        .set_custom_claim("https://e.com/b", RawJson::parse(&text).unwrap())
+                },
+            );
+            assert_eq!(run.failure().as_deref(), failure);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{check, Api};
+use crate::raw_json::{JsonArgument, RawJson};
 use crate::Error;
 
 /// `api.user`
@@ -14,26 +15,31 @@ impl UserApi<'_> {
     /// `setAppMetadata(key, value)`: data the user cannot change (roles, plan…). `Value::Null`
     /// removes the key. Auth0 batches the writes at the end of the flow; they count against the
     /// Management API's rate limits, so write only what changed.
-    pub fn set_app_metadata(self, key: &str, value: impl Into<Value>) -> Result<(), Error> {
-        set_metadata(self.api, "user.setAppMetadata", key, value.into())
+    pub fn set_app_metadata(self, key: &str, value: impl JsonArgument) -> Result<(), Error> {
+        set_metadata(self.api, "user.setAppMetadata", key, value.into_parts())
     }
 
     /// `setUserMetadata(key, value)`: the user's own preferences. `Value::Null` removes the key.
-    pub fn set_user_metadata(self, key: &str, value: impl Into<Value>) -> Result<(), Error> {
-        set_metadata(self.api, "user.setUserMetadata", key, value.into())
+    pub fn set_user_metadata(self, key: &str, value: impl JsonArgument) -> Result<(), Error> {
+        set_metadata(self.api, "user.setUserMetadata", key, value.into_parts())
     }
 }
 
 /// Auth0's metadata field names may not be empty, contain `.` or start with `$` (the write
 /// would fail at the end of the flow, after every Action ran).
-fn set_metadata(api: &mut Api, path: &'static str, key: &str, value: Value) -> Result<(), Error> {
+fn set_metadata(
+    api: &mut Api,
+    path: &'static str,
+    key: &str,
+    (value, raw): (Value, Option<RawJson>),
+) -> Result<(), Error> {
     check(!key.is_empty(), path, "the key is empty")?;
     check(
         !key.contains('.') && !key.starts_with('$'),
         path,
         "the key contains `.` or starts with `$`, which Auth0's metadata refuses",
     )?;
-    api.record(path, vec![key.into(), value]);
+    api.record_sent_as(path, vec![key.into(), value], raw);
     Ok(())
 }
 
@@ -41,6 +47,7 @@ fn set_metadata(api: &mut Api, path: &'static str, key: &str, value: Value) -> R
 mod tests {
     use crate::api::{Api, Command};
     use crate::testing::Harness;
+    use crate::RawJson;
     use serde_json::{json, Value};
 
     #[test]
@@ -50,6 +57,8 @@ mod tests {
             async |_, api: &mut Api| {
                 api.user()
                     .set_app_metadata("plan", json!({"tier": "gold"}))?;
+                let answer = RawJson::parse(r#" {"seats": 3} "#).unwrap();
+                api.user().set_app_metadata("billing", answer)?;
                 api.user().set_user_metadata("favorite_color", "blue")?;
                 api.user().set_user_metadata("nickname_hint", Value::Null)
             },
@@ -60,6 +69,10 @@ mod tests {
                 Command::new(
                     "user.setAppMetadata",
                     vec![json!("plan"), json!({"tier": "gold"})]
+                ),
+                Command::new(
+                    "user.setAppMetadata",
+                    vec![json!("billing"), json!({"seats": 3})]
                 ),
                 Command::new(
                     "user.setUserMetadata",
