@@ -11,7 +11,8 @@
  *   - artifact size by part (dist/enrich-from-backend/size-report.json, written by the build);
  *   - first-login time in a FRESH process (one child node per measurement, median of several);
  *   - median and p99 per-login time over N warm logins, implementations interleaved round-robin,
- *     then the median again with a user the size of a real one (identities, metadata);
+ *     then the median again with a user the size of a real one (identities, metadata), and
+ *     again with a backend answer of a few kilobytes (roles, permissions, flags);
  *   - token requests per 1,000 logins, counted at the token server;
  *   - heap and rss growth after forced gc over many logins of the artifact.
  * --soak runs many logins through the artifacts with random faults at both servers and in the
@@ -56,7 +57,8 @@ const HELP = `usage: node --expose-gc action-shim/bench/bench.js [options]   (no
 Benchmark (default mode): the compiled artifact, bench/baseline.js and bench/seed.js, interleaved
 round-robin in one process against the same token endpoint and backend on 127.0.0.1.
   --logins N            warm logins per implementation for the per-login times   (default 2000);
-                        as many again with a large user (a social identity, metadata)
+                        as many again with a large user (a social identity, metadata),
+                        and again with a large backend answer (roles, permissions)
   --warmup N            unmeasured logins per implementation first              (default 200)
   --first-login-runs N  fresh processes per implementation for the first login  (default 15)
   --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
@@ -419,6 +421,26 @@ function largeUser() {
 
 const backendAnswer = (email) => ({ email, tier: 'gold', roles: ['reader'], since: 2019 });
 
+/**
+ * What a backend that enriches tokens often answers: the organisation, roles with their
+ * permissions, feature flags; about 3 kB. Deterministic.
+ */
+function largeAnswer(email) {
+  return {
+    email,
+    tier: 'enterprise',
+    organization: { id: 'org_8f3k2', name: 'Example Corp', region: 'eu-west-1', seats: 250 },
+    roles: Array.from({ length: 24 }, (_, i) => ({
+      id: `rol_${i}`,
+      name: `role-${i}`,
+      permissions: ['read:reports', 'write:reports', 'delete:reports', 'admin:billing'].slice(0, 1 + (i % 4)),
+    })),
+    features: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`feature_${i}`, i % 3 !== 0])),
+    limits: { requests_per_minute: 600, storage_gb: 512.5, projects: 40 },
+    updated_at: '2026-11-01T10:00:00.000Z',
+  };
+}
+
 function clearRecords(servers) {
   // lib/servers.js records every request: a long run must not keep them (nor measure them).
   servers.token.requests.length = 0;
@@ -543,7 +565,6 @@ async function benchmark(options, results, failures) {
   try {
     const secrets = enrichSecrets(servers);
     const event = loginEvent();
-    const expected = backendAnswer(event.user.email);
 
     // 1. First login in a fresh process, implementations interleaved round-robin; each run does
     //    every implementation twice: in a bare process, and in one that has used fetch once.
@@ -598,10 +619,12 @@ async function benchmark(options, results, failures) {
     }
 
     // 2. Warm per-login times and token requests, interleaved round-robin in this process; then
-    //    the same with a large user (the same answer is expected: only the event grew).
+    //    the same with a large user (the same answer is expected: only the event grew), and
+    //    with a large answer (the claims must then be that answer).
     wasm.install();
     const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), tokenRequests: 0, backendRequests: 0, logins: 0 }));
-    const warmRounds = async (label, roundEvent) => {
+    const warmRounds = async (label, roundEvent, answerFor = backendAnswer) => {
+      const expected = answerFor(roundEvent.user.email);
       const total = options.warmup + options.logins;
       log(`per-login time${label}: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, interleaved`);
       const times = new Map(loaded.map((impl) => [impl, []]));
@@ -632,6 +655,13 @@ async function benchmark(options, results, failures) {
     results.perLogin = await warmRounds('', event);
     const largeEvent = { ...event, user: { ...event.user, ...largeUser() } };
     results.largeUser = { userBytes: JSON.stringify(largeEvent.user).length, perLogin: await warmRounds(', large user', largeEvent) };
+    const answerBefore = servers.backend.reply;
+    servers.backend.reply = (request) => ({ status: 200, json: largeAnswer(request.email) });
+    results.largeAnswer = {
+      answerBytes: JSON.stringify(largeAnswer(event.user.email)).length,
+      perLogin: await warmRounds(', large answer', event, largeAnswer),
+    };
+    servers.backend.reply = answerBefore;
     results.tokenRequests = {};
     for (const impl of loaded) {
       results.tokenRequests[impl.id] = {
@@ -721,18 +751,20 @@ function printBenchmark(results, impls) {
       fmtMs(warm.median),
       fmtMs(warm.p99),
       fmtMs(results.largeUser.perLogin[impl.id].median),
+      fmtMs(results.largeAnswer.perLogin[impl.id].median),
       tokens.per1000Logins.toFixed(tokens.per1000Logins < 10 ? 2 : 0),
     ];
   });
   const n = results.perLogin.artifact.n;
   const runs = results.firstLogin.artifact.runs;
   log(`\nper implementation, ms (fresh process: median of ${runs} child processes each; warm: ${fmtInt(n)} logins each, interleaved)`);
-  log(table(['implementation', 'require', '1st login', '1st, fetch loaded', '2nd login', 'warm median', 'warm p99', 'large user', 'token req/1000'], rows, ['l']));
+  log(table(['implementation', 'require', '1st login', '1st, fetch loaded', '2nd login', 'warm median', 'warm p99', 'large user', 'large answer', 'token req/1000'], rows, ['l']));
   log('require and 1st login: a fresh node process; "fetch loaded": the process fetched another origin first, so Node\'s');
   log('lazy loading of fetch (undici) is not in the login; 2nd login: the next one in the same fresh process.');
   log(`large user: the warm median again, with a user of ${fmtInt(results.largeUser.userBytes)} bytes of JSON (a social identity, metadata) instead of ${fmtInt(JSON.stringify(loginEvent().user).length)}.`);
   const ratio = (runs) => (runs.artifact.median / runs.baseline.median).toFixed(2);
-  log(`warm median, artifact / baseline: ${ratio(results.perLogin)}x; with the large user: ${ratio(results.largeUser.perLogin)}x.`);
+  log(`large answer: the warm median again, with a backend answer of ${fmtInt(results.largeAnswer.answerBytes)} bytes (roles, permissions, flags) instead of ${fmtInt(JSON.stringify(backendAnswer(loginEvent().user.email)).length)}.`);
+  log(`warm median, artifact / baseline: ${ratio(results.perLogin)}x; with the large user: ${ratio(results.largeUser.perLogin)}x; with the large answer: ${ratio(results.largeAnswer.perLogin)}x.`);
   const over = results.firstLoginOverBaseline;
   const spread = (s) => `${fmtSignedMs(s.median)} ms (middle half ${fmtSignedMs(s.p25)} to ${fmtSignedMs(s.p75)})`;
   log(`first login over the baseline, median of ${over.runs} paired runs: ${spread(over.firstLoginMs)}; fetch loaded: ${spread(over.fetchPrimedFirstLoginMs)}.`);
