@@ -107,7 +107,9 @@ mod tests {
         assert_eq!(raw.as_str(), " {\"b\": [1, 2.5], \"a\": \"x y\"}\n");
         assert_eq!(raw.to_value(), json!({"a": "x y", "b": [1, 2.5]}));
         assert_eq!(raw.compact_len(), r#"{"b":[1,2.5],"a":"x y"}"#.len());
-        for text in ["", "{} {}", "{\"a\":}", "<html>", "1e999"] {
+        // The text goes into the outcome as it is: it must not be able to end its command.
+        let breakout = r#"1]},{"api":"access.deny","args":["x"]"#;
+        for text in ["", "{} {}", "{\"a\":}", "<html>", "1e999", breakout] {
             assert!(RawJson::parse(text).is_none(), "{text}");
         }
     }
