@@ -140,12 +140,8 @@ impl Request {
     /// Plain `http://` carries credentials and answers in clear: loopback only, unless the
     /// Action opted in.
     fn check_transport_security(&self, policy: &Policy) -> Result<(), Error> {
-        if policy.allow_insecure_http || !crate::url::is_plain_http_beyond_loopback(&self.url) {
-            return Ok(());
-        }
-        Err(Error::InsecureUrl {
-            service: self.service.clone(),
-        })
+        let insecure = crate::url::is_plain_http_beyond_loopback(&self.url);
+        check_transport(policy, insecure, || self.service.clone())
     }
 }
 
@@ -381,9 +377,9 @@ impl Http {
     /// beyond loopback unless the policy allows it), so a misconfigured URL fails the login
     /// before it spends a token request.
     pub fn check_url(&self, url: &BaseUrl, service: impl Into<Service>) -> Result<(), Error> {
-        Request::get(url.as_str())
-            .service(service)
-            .check_transport_security(&self.policy)
+        check_transport(&self.policy, url.is_plain_http_beyond_loopback(), || {
+            service.into()
+        })
     }
 
     /// Whether waiting `wait_ms` and then a whole request still ends within the budget.
@@ -391,6 +387,19 @@ impl Http {
         let elapsed = self.host.now_ms() - self.started_ms;
         elapsed + f64::from(wait_ms) + f64::from(timeout_ms) <= f64::from(self.policy.budget_ms)
     }
+}
+
+/// Plain `http://` beyond loopback is refused unless the policy opts in: the request would
+/// carry its credentials in clear text.
+fn check_transport(
+    policy: &Policy,
+    plain_http_beyond_loopback: bool,
+    service: impl FnOnce() -> Service,
+) -> Result<(), Error> {
+    if policy.allow_insecure_http || !plain_http_beyond_loopback {
+        return Ok(());
+    }
+    Err(Error::InsecureUrl { service: service() })
 }
 
 fn finish(

@@ -9,7 +9,12 @@ use crate::text::join;
 
 /// An `http(s)://host[:port][/path]` with no query, no fragment and no trailing slash.
 #[derive(Clone, PartialEq, Eq)]
-pub struct BaseUrl(String);
+pub struct BaseUrl {
+    url: String,
+    /// [`is_plain_http_beyond_loopback`], worked out once: a secret's URL is checked on every
+    /// login.
+    plain_http_beyond_loopback: bool,
+}
 
 impl BaseUrl {
     /// Checks a full URL. The reasons are fixed strings: the URL itself may be confidential.
@@ -36,7 +41,11 @@ impl BaseUrl {
         if authority.contains('@') {
             return Err("it must not carry credentials");
         }
-        Ok(BaseUrl(text.trim_end_matches('/').to_owned()))
+        let url = text.trim_end_matches('/');
+        Ok(BaseUrl {
+            plain_http_beyond_loopback: is_plain_http_beyond_loopback(url),
+            url: url.to_owned(),
+        })
     }
 
     /// Like [`BaseUrl::parse`], but a bare host name means `https://host`.
@@ -61,7 +70,7 @@ impl BaseUrl {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut url = self.0.clone();
+        let mut url = self.url.clone();
         for segment in segments {
             url.push('/');
             url.push_str(&encode_component(segment.as_ref()));
@@ -70,19 +79,19 @@ impl BaseUrl {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.url
     }
 
     /// Whether this is plain `http://` to a host other than loopback (see
     /// [`is_plain_http_beyond_loopback`]).
     pub(crate) fn is_plain_http_beyond_loopback(&self) -> bool {
-        is_plain_http_beyond_loopback(&self.0)
+        self.plain_http_beyond_loopback
     }
 }
 
 impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BaseUrl({})", self.0)
+        write!(f, "BaseUrl({})", self.url)
     }
 }
 
