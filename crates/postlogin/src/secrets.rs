@@ -194,10 +194,13 @@ mod tests {
         let origin = secrets.origin("host").unwrap();
         assert_eq!(origin.as_str(), "https://tenant.auth0.com");
         assert!(secrets.url("host").is_err());
-        let shared = secrets.clone();
+        // Changed in place, and changed in a copy.
         secrets.insert("api", "http://127.0.0.1:9/v2");
         assert_eq!(url(&secrets).unwrap(), "http://127.0.0.1:9/v2");
-        assert_eq!(url(&shared).unwrap(), "https://api.example.com");
+        let shared = secrets.clone();
+        secrets.insert("api", "https://other.example.com");
+        assert_eq!(url(&secrets).unwrap(), "https://other.example.com");
+        assert_eq!(url(&shared).unwrap(), "http://127.0.0.1:9/v2");
     }
 
     #[test]
