@@ -190,7 +190,8 @@ impl Api {
         self.logs.push(line.into());
     }
 
-    /// The commands recorded so far, in order.
+    /// The commands recorded so far, in order. In WebAssembly, a value given as
+    /// [`RawJson`] reads as `null` here: it is kept as text, for the shim.
     pub fn commands(&self) -> &[Command] {
         &self.commands
     }
