@@ -3,7 +3,7 @@
 //! production ("my claim is missing" is among the most common Auth0 support questions).
 
 use crate::text::{decimal, join};
-use crate::url::split_scheme;
+use crate::url::{before_any, split_scheme};
 use crate::Error;
 
 /// Names Auth0 drops silently from custom claims.
@@ -144,11 +144,16 @@ fn in_auth0_namespace(name: &str) -> bool {
     let Some((_, rest)) = split_scheme(name) else {
         return false;
     };
-    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
-    let host = host.to_ascii_lowercase();
+    let host = before_any(rest, b"/:?#").as_bytes();
     AUTH0_NAMESPACES.iter().any(|namespace| {
-        host.strip_suffix(namespace)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+        let split = host.len().checked_sub(namespace.len());
+        let (Some(head), Some(tail)) = (
+            split.and_then(|at| host.get(..at)),
+            split.and_then(|at| host.get(at..)),
+        ) else {
+            return false;
+        };
+        tail.eq_ignore_ascii_case(namespace.as_bytes()) && (head.is_empty() || head.ends_with(b"."))
     })
 }
 

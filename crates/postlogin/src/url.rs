@@ -31,17 +31,21 @@ impl BaseUrl {
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("it contains spaces or control characters");
         }
-        if text.contains(['?', '#']) {
+        if before_any(text, b"?#").len() < text.len() {
             return Err("it must not have a query or a fragment");
         }
-        let authority = rest.split('/').next().unwrap_or_default();
+        let authority = before_any(rest, b"/");
         if authority.is_empty() {
             return Err("it has no host");
         }
-        if authority.contains('@') {
+        if before_any(authority, b"@").len() < authority.len() {
             return Err("it must not carry credentials");
         }
-        let url = text.trim_end_matches('/');
+        let end = text
+            .bytes()
+            .rposition(|byte| byte != b'/')
+            .map_or(0, |at| at + 1);
+        let url = text.get(..end).unwrap_or(text);
         Ok(BaseUrl {
             plain_http_beyond_loopback: is_plain_http_beyond_loopback(url),
             url: url.to_owned(),
@@ -106,15 +110,24 @@ pub(crate) fn is_plain_http_beyond_loopback(url: &str) -> bool {
 
 /// `host` of `host:port/path` (userinfo dropped, IPv6 brackets kept).
 fn host_of(authority_and_path: &str) -> &str {
-    let authority = authority_and_path
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let authority = authority.rsplit('@').next().unwrap_or_default();
-    match authority.find(']') {
+    let authority = before_any(authority_and_path, b"/?#");
+    let bytes = authority.as_bytes();
+    let authority = match bytes.iter().rposition(|&byte| byte == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    };
+    match authority.bytes().position(|byte| byte == b']') {
         Some(end) if authority.starts_with('[') => authority.get(..=end).unwrap_or(authority),
-        _ => authority.split(':').next().unwrap_or_default(),
+        _ => before_any(authority, b":"),
     }
+}
+
+/// `text` up to the first of the ASCII bytes `stops`. Bytes, not a `char` pattern: that
+/// machinery walks the text a character at a time, and a secret's URL is read on every login.
+pub(crate) fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
+    let end = text.bytes().position(|byte| stops.contains(&byte));
+    // An ASCII byte always starts a character: the slice cannot fail.
+    end.and_then(|end| text.get(..end)).unwrap_or(text)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -210,10 +223,19 @@ mod tests {
             ("http://[::1]:80/x", false),
             ("HTTP://form.example", true),
             ("http://127.0.0.1.evil.example", true),
+            ("http://127.255.000.9", false),
+            ("http://127.256.0.1", true),
+            ("http://127.0..1", true),
+            ("http://127.0.0.1000", true),
+            ("http://user@127.0.0.1:1/x", false),
+            ("http://127.0.0.1@evil.example", true),
             ("http://[::2]", true),
         ] {
-            let url = BaseUrl::parse(url).unwrap();
-            assert_eq!(url.is_plain_http_beyond_loopback(), insecure, "{url:?}");
+            // A request's URL may carry credentials; a BaseUrl may not, and is checked alike.
+            assert_eq!(is_plain_http_beyond_loopback(url), insecure, "{url}");
+            if let Ok(base) = BaseUrl::parse(url) {
+                assert_eq!(base.is_plain_http_beyond_loopback(), insecure, "{url}");
+            }
         }
     }
 
