@@ -147,13 +147,12 @@ fn in_auth0_namespace(name: &str) -> bool {
     let host = before_any(rest, b"/:?#").as_bytes();
     AUTH0_NAMESPACES.iter().any(|namespace| {
         let split = host.len().checked_sub(namespace.len());
-        let (Some(head), Some(tail)) = (
-            split.and_then(|at| host.get(..at)),
-            split.and_then(|at| host.get(at..)),
-        ) else {
-            return false;
-        };
-        tail.eq_ignore_ascii_case(namespace.as_bytes()) && (head.is_empty() || head.ends_with(b"."))
+        split
+            .and_then(|at| host.split_at_checked(at))
+            .is_some_and(|(head, tail)| {
+                tail.eq_ignore_ascii_case(namespace.as_bytes())
+                    && (head.is_empty() || head.ends_with(b"."))
+            })
     })
 }
 

@@ -194,8 +194,10 @@ mod tests {
         let origin = secrets.origin("host").unwrap();
         assert_eq!(origin.as_str(), "https://tenant.auth0.com");
         assert!(secrets.url("host").is_err());
-        // Changed in place, and changed in a copy.
+        // Changed in place (what was parsed is dropped: a freed text's address can come back
+        // for a later value), and changed in a copy.
         secrets.insert("api", "http://127.0.0.1:9/v2");
+        assert!(secrets.0.urls.take().is_empty());
         assert_eq!(url(&secrets).unwrap(), "http://127.0.0.1:9/v2");
         let shared = secrets.clone();
         secrets.insert("api", "https://other.example.com");
