@@ -11,8 +11,9 @@
 //
 // The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
 // (`fetch`, a timer) that this shim performs, then resumes it with each answer
-// (crates/postlogin/src/export.rs). Everything crosses as text, mostly JSON; the event's parts
-// cross one by one, when the Action first reads them.
+// (crates/postlogin/src/export.rs). Everything crosses as text, mostly JSON arrays (V8 parses
+// them several times faster than objects); the event's parts cross one by one, when the Action
+// first reads them.
 const CONFIG = /*@CONFIG@*/ { action: 'template', handlers: [], onError: 'deny', budgetMs: 10000, policy: {} };
 const WASM = /*@WASM@*/ '';
 
@@ -267,17 +268,17 @@ const TOO_LARGE = -2;
 const NETWORK_FAILED = -3;
 
 /**
- * Performs one parked request; answers `[status, body]`, plus the headers for a fetch, and
- * never rejects. The build keeps the part for each kind of request only if the Action's wasm
+ * Performs one parked request, `[kind, …]` (crates/postlogin/src/host/runtime.rs); answers
+ * `[status, body]`, plus the headers for a fetch, and never rejects. The build keeps the part for each kind of request only if the Action's wasm
  * can name it (an Action without HTTP carries no `fetch` code at all), and none when it cannot
  * park any (it has no `postlogin_resume`).
  */
 function perform(request) {
   // @sleep{
-  if (request.k === 'sleep') return new Promise((resolve) => setTimeout(resolve, request.ms, [0, '']));
+  if (request[0] === 'sleep') return new Promise((resolve) => setTimeout(resolve, request[1], [0, '']));
   // @sleep}
   // @fetch{
-  if (request.k === 'fetch') return performFetch(request);
+  if (request[0] === 'fetch') return performFetch(request);
   // @fetch}
   return Promise.resolve([NETWORK_FAILED, '']); // a kind of request this build cannot perform
 }
@@ -289,19 +290,21 @@ function perform(request) {
  * follow (it would carry the bearer token wherever it points); a body over `max` bytes is
  * refused, by its declared length before it is read.
  */
-async function performFetch(request) {
-  const signal = AbortSignal.timeout(request.timeout);
+async function performFetch([, url, method, headerList, body, timeout, max]) {
+  const signal = AbortSignal.timeout(timeout);
   try {
-    const init = { method: request.method, headers: request.headers, redirect: 'manual', signal };
-    if (request.body !== null) init.body = request.body;
-    const response = await fetch(request.url, init);
-    if (Number(response.headers.get('content-length')) > request.max) {
+    const headers = [];
+    for (let i = 0; i < headerList.length; i += 2) headers.push([headerList[i], headerList[i + 1]]);
+    const init = { method, headers, redirect: 'manual', signal };
+    if (body !== null) init.body = body;
+    const response = await fetch(url, init);
+    if (Number(response.headers.get('content-length')) > max) {
       signal.aborted || response.body?.cancel().catch(() => {});
       return [TOO_LARGE, ''];
     }
-    const body = await response.text();
-    if (body.length > request.max) return [TOO_LARGE, ''];
-    return [response.status, body, response.headers];
+    const text = await response.text();
+    if (text.length > max) return [TOO_LARGE, ''];
+    return [response.status, text, response.headers];
   } catch {
     return [signal.aborted ? TIMED_OUT : NETWORK_FAILED, ''];
   }
@@ -355,13 +358,14 @@ function runHandler(handler, event, api) {
       if (instance) instance.logins.delete(fail);
       settle(outcome);
     };
-    const fail = (failure) => finish({ commands: [], failure });
+    const fail = (failure) => finish([failure, []]); // an outcome (`applyOutcome`) without commands
     const step = (call) => {
       if (done) return;
+      // `["o", outcome]` or `["t", task, [id, …request]…]` (crates/postlogin/src/export.rs)
       const state = instance.enter(login, call);
       if (state === undefined) return; // trapped: `fail` has run
-      if (state.o) return finish(state.o);
-      task = state.t;
+      if (state[0] === 'o') return finish(state[1]);
+      task = state[1];
       // @resume{
       // A login that finishes in its first call is never watched: nothing could interrupt it.
       if (!waiting.has(login)) {
@@ -369,7 +373,8 @@ function runHandler(handler, event, api) {
         if (watchdog !== undefined) watchdog.ref();
         else watchdog = setTimeout(expireOverdue, login.deadline - performance.now());
       }
-      for (const [id, request] of state.io) {
+      for (let i = 2; i < state.length; i++) {
+        const [id, ...request] = state[i];
         perform(request).then(([status, body, headers]) => {
           // @host.headers{
           if (headers) (login.headers ??= new Map()).set(id, headers);
@@ -401,16 +406,19 @@ function runHandler(handler, event, api) {
   });
 }
 
-function applyOutcome(outcome, api) {
-  for (const line of outcome.logs || []) console.log(`${CONFIG.action}: ${line}`);
-  let failure = outcome.failure;
-  if (failure == null) {
+/**
+ * Applies `[failure or null, [log…], command…]`, each command `[api, same or null, arg…]`
+ * (crates/postlogin/src/outcome.rs).
+ */
+function applyOutcome([failure, logs, ...commands], api) {
+  for (const line of logs) console.log(`${CONFIG.action}: ${line}`);
+  if (failure === null) {
     try {
-      for (const command of outcome.commands) {
+      for (const [path, same, ...args] of commands) {
         // A value the wasm passed on as text comes once: a later command setting it names the
-        // first one (crates/postlogin/src/outcome.rs), and gets the same value.
-        if (command.same !== undefined) command.args.push(outcome.commands[command.same].args.at(-1));
-        invokeApi(api, command.api, APPLIED_METHODS, command.args);
+        // first one, and gets the same value.
+        if (same !== null) args.push(commands[same].at(-1));
+        invokeApi(api, path, APPLIED_METHODS, args);
       }
       return;
     } catch (error) {

@@ -485,13 +485,13 @@ mod tests {
         crate::wasm::write_section(&mut fetching, 0, &data);
         let kept = keep_usable_sections(TEMPLATE, &fetching).unwrap();
         for present in [
-            "await fetch(request.url, init)",
+            "await fetch(url, init)",
             "callApi(",
             "wasm.postlogin_resume(task",
         ] {
             assert!(kept.contains(present), "{present}");
         }
-        for gone in ["setTimeout(resolve, request.ms)", "eventPart", "// @"] {
+        for gone in ["setTimeout(resolve, request[1]", "eventPart", "// @"] {
             assert!(!kept.contains(gone), "{gone}");
         }
         let unclosed = keep_usable_sections("// @fetch{\nx", b"").unwrap_err();

@@ -4,9 +4,11 @@
 //! One login is one task. The shim calls the handler's export (text crosses as `abi` says); the
 //! event's parts come through `host.part` as the Action reads them. The task runs until it
 //! finishes or waits on requests it parked for the shim (`fetch`, a timer).
-//! Every call into the wasm answers JSON text, either `{"o": outcome}` or
-//! `{"t": task, "io": [[id, request]…]}`; the shim performs the requests and calls `resume` with
-//! each answer. Concurrent logins on one instance are separate tasks.
+//! Every call into the wasm answers JSON text, either `["o", outcome]` (see `Outcome::to_json`)
+//! or `["t", task, [id, kind, …]…]`, the requests it waits on (see `runtime::RuntimeHost`); the
+//! shim performs them and calls `resume` with each answer. Concurrent logins on one instance are
+//! separate tasks. Arrays, not objects: V8's `JSON.parse` builds an object several times slower
+//! than an array, and the shim parses every answer of every login.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -201,28 +203,24 @@ fn run(id: usize, mut task: Task) -> String {
         }
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
-            let mut out = String::from("{\"t\":");
+            let mut out = String::from("[\"t\",");
             json::write_integer(&mut out, id as u64);
-            out.push_str(",\"io\":[");
-            for (index, (request, description)) in runtime::take_outbox().into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                out.push('[');
+            for (request, description) in runtime::take_outbox() {
+                out.push_str(",[");
                 json::write_integer(&mut out, request.into());
                 out.push(',');
                 out.push_str(&description);
                 out.push(']');
             }
-            out.push_str("]}");
+            out.push(']');
             out
         }
     }
 }
 
 fn answer_outcome(outcome: &Outcome) -> String {
-    let mut out = String::from("{\"o\":");
+    let mut out = String::from("[\"o\",");
     out.push_str(&outcome.to_json());
-    out.push('}');
+    out.push(']');
     out
 }

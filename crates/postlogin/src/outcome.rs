@@ -58,36 +58,35 @@ impl Outcome {
         Value::Object(outcome)
     }
 
-    /// What the wasm hands the shim: [`Outcome::to_value`] as JSON text, but for a value that
-    /// came as [`RawJson`](crate::RawJson): its text is sent once, with the first command that
-    /// sets it, and a later command setting the same text names that one (`"same": index`).
-    /// Written directly: building the map first would put a sorted map's code into Actions
-    /// that never use one.
+    /// What the wasm hands the shim, as JSON text: `[failure or null, [log…], command…]`, each
+    /// command `[api, same or null, arg…]`. A value that came as [`RawJson`](crate::RawJson) is
+    /// sent once, as it came, with the first command that sets it: a later command setting the
+    /// same text sends `same`, that command's index, and takes its last argument. An array,
+    /// written directly: the shim parses arrays faster than objects, and building a map first
+    /// would put a sorted map's code into Actions that never use one.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"commands\":[");
-        for (index, command) in self.commands.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            let same = command.raw_text().and_then(|text| {
-                let mut earlier = self.commands.iter().take(index);
-                earlier.position(|other| other.raw_text() == Some(text))
-            });
-            command.write_json(&mut out, same);
-        }
-        out.push_str("],\"failure\":");
+        let mut out = String::from("[");
         match &self.failure {
             Some(failure) => json::write_string(&mut out, failure),
             None => out.push_str("null"),
         }
-        out.push_str(",\"logs\":[");
+        out.push_str(",[");
         for (index, line) in self.logs.iter().enumerate() {
             if index > 0 {
                 out.push(',');
             }
             json::write_string(&mut out, line);
         }
-        out.push_str("]}");
+        out.push(']');
+        for (index, command) in self.commands.iter().enumerate() {
+            let same = command.raw_text().and_then(|text| {
+                let mut earlier = self.commands.iter().take(index);
+                earlier.position(|other| other.raw_text() == Some(text))
+            });
+            out.push(',');
+            command.write_json(&mut out, same);
+        }
+        out.push(']');
         out
     }
 }
@@ -155,7 +154,15 @@ mod tests {
             Outcome::new(Ok(()), Vec::new(), Vec::new(), &secrets),
         ] {
             let text = outcome.to_json();
-            assert_eq!(json::parse(&text), Some(outcome.to_value()), "{text}");
+            let failure = outcome.failure.clone().map_or(Value::Null, Value::String);
+            let logs = outcome.logs.iter().cloned().map(Value::String).collect();
+            let mut expected = vec![failure, Value::Array(logs)];
+            for command in &outcome.commands {
+                let mut call = vec![command.api.into(), Value::Null];
+                call.extend(command.args.iter().cloned());
+                expected.push(Value::Array(call));
+            }
+            assert_eq!(json::parse(&text), Some(Value::Array(expected)), "{text}");
         }
     }
 

@@ -67,30 +67,29 @@ impl Command {
         }
     }
 
-    /// The command as the shim reads it: `{"api": …, "args": […]}`. When its last argument came
-    /// as the same text as command `same`'s (one answer, on both tokens), it is left out and
-    /// `"same": same` says whose to take: the shim parses that text once and hands both the
-    /// same value, as a JavaScript Action would.
+    /// The command as the shim reads it: `[api, same or null, arg…]`. When its last argument
+    /// came as the same text as command `same`'s (one answer, on both tokens), it is left out
+    /// and `same` says whose to take: the shim parses that text once and hands both the same
+    /// value, as a JavaScript Action would.
     pub(crate) fn write_json(&self, out: &mut String, same: Option<usize>) {
-        out.push_str("{\"api\":");
+        out.push('[');
         json::write_string(out, self.api);
-        out.push_str(",\"args\":[");
+        match same {
+            Some(same) => {
+                out.push(',');
+                json::write_integer(out, same as u64);
+            }
+            None => out.push_str(",null"),
+        }
         let sent = self.args.len() - usize::from(same.is_some());
         for (index, arg) in self.args.iter().take(sent).enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
+            out.push(',');
             match &self.raw {
                 Some(raw) if index + 1 == self.args.len() => out.push_str(raw.as_str()),
                 _ => json::write_value(out, arg),
             }
         }
         out.push(']');
-        if let Some(same) = same {
-            out.push_str(",\"same\":");
-            json::write_integer(out, same as u64);
-        }
-        out.push('}');
     }
 
     /// The text its last argument came as, if it came as text.

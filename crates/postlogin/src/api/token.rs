@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(
             run.outcome().to_json(),
             format!(
-                r#"{{"commands":[{{"api":"accessToken.setCustomClaim","args":["https://e.com/a",{answer}]}},{{"api":"idToken.setCustomClaim","args":["https://e.com/a"],"same":0}}],"failure":null,"logs":[]}}"#
+                r#"[null,[],["accessToken.setCustomClaim",null,"https://e.com/a",{answer}],["idToken.setCustomClaim",0,"https://e.com/a"]]"#
             )
         );
 
@@ -196,7 +196,7 @@ mod tests {
         );
         assert_eq!(
             run.outcome().to_json(),
-            r#"{"commands":[{"api":"accessToken.setCustomClaim","args":["https://e.com/a",[1]]},{"api":"idToken.setCustomClaim","args":["https://e.com/a",[2]]}],"failure":null,"logs":[]}"#
+            r#"[null,[],["accessToken.setCustomClaim",null,"https://e.com/a",[1]],["idToken.setCustomClaim",null,"https://e.com/a",[2]]]"#
         );
 
         // Counted without the whitespace between tokens: 99,990 bytes of values, padded out

@@ -182,22 +182,14 @@ impl Future for Parked {
     }
 }
 
-/// A request's description for the shim, written as JSON text directly: `{"k":kind` and then
-/// what `members` adds, then `}`.
+/// A request's description for the shim: its kind and then what `members` adds, as the
+/// elements of a JSON array (the executor writes it into one, after the request's id).
 fn describe(kind: &str, members: impl FnOnce(&mut String)) -> String {
-    let mut out = String::from("{\"k\":\"");
+    let mut out = String::from("\"");
     out.push_str(kind);
     out.push('"');
     members(&mut out);
-    out.push('}');
     out
-}
-
-/// `,"name":` for the next member of a description.
-fn member(out: &mut String, name: &str) {
-    out.push_str(",\"");
-    out.push_str(name);
-    out.push_str("\":");
 }
 
 /// The shim's answer to a `fetch`: its HTTP status, or why there is none (the shim's
@@ -232,33 +224,30 @@ impl RuntimeHost {
         timeout_ms: u32,
         max_bytes: usize,
     ) -> impl Future<Output = Result<Response, TransportFailure>> + 'a {
+        // `"fetch", url, method, [name, value, …], body or null, timeout ms, max bytes`
         let parked = Parked::new(describe("fetch", |out| {
-            member(out, "url");
-            json::write_string(out, request.url());
-            member(out, "method");
-            json::write_string(out, request.method().as_str());
-            member(out, "headers");
-            out.push('[');
+            for text in [request.url(), request.method().as_str()] {
+                out.push(',');
+                json::write_string(out, text);
+            }
+            out.push_str(",[");
             for (index, (name, value)) in request.headers().iter().enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
-                out.push('[');
                 json::write_string(out, name);
                 out.push(',');
                 json::write_string(out, value);
-                out.push(']');
             }
-            out.push(']');
-            member(out, "body");
+            out.push_str("],");
             match request.body() {
                 Some(body) => json::write_string(out, body),
                 None => out.push_str("null"),
             }
-            member(out, "timeout");
-            json::write_integer(out, timeout_ms.into());
-            member(out, "max");
-            json::write_integer(out, max_bytes as u64);
+            for number in [timeout_ms.into(), max_bytes as u64] {
+                out.push(',');
+                json::write_integer(out, number);
+            }
         }));
         async move {
             let request = parked.id;
@@ -277,8 +266,9 @@ impl RuntimeHost {
     }
 
     pub(crate) fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
+        // `"sleep", ms`
         let parked = Parked::new(describe("sleep", |out| {
-            member(out, "ms");
+            out.push(',');
             json::write_integer(out, ms.into());
         }));
         async move {
