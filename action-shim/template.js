@@ -100,6 +100,21 @@ function eventPart({ path, members }) {
   }
 }
 // @host.part}
+// @host.secrets{
+/**
+ * Whether `secrets` has exactly the members `sent` lists (`[name, value, …]`, only strings), in
+ * the same order: then they need not cross again (crates/postlogin/src/event.rs).
+ */
+function sameSecrets(secrets, sent) {
+  if (sent === undefined || secrets === null || typeof secrets !== 'object') return false;
+  const names = Object.keys(secrets);
+  if (names.length * 2 !== sent.length) return false;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== sent[2 * i] || secrets[names[i]] !== sent[2 * i + 1]) return false;
+  }
+  return true;
+}
+// @host.secrets}
 // @host.headers{
 /** The headers of the login's answer to `request`, a line `name:value` each. */
 function answerHeaders(request) {
@@ -145,6 +160,11 @@ function instantiate(wasmModule) {
     return part;
   };
   // @host.part}
+  // @host.secrets{
+  // The secrets this instance was last sent, `[name, value, …]`: every login of a warm instance
+  // carries the same ones. Undefined when they were not all strings: never the same, then.
+  let sentSecrets;
+  // @host.secrets}
   const answer = (pair) => {
     const bytes = heap();
     return textAt(bytes.readUInt32LE(pair), bytes.readUInt32LE(pair + 4));
@@ -160,6 +180,24 @@ function instantiate(wasmModule) {
         return give(eventPart(part?.nameLen === nameLen ? part : partAt(name, nameLen, members, membersLen)), out);
       },
       // @host.part}
+      // @host.secrets{
+      // The login's secrets as JSON text, as `host.part` answers a part, or -1 (`usize::MAX`
+      // in the wasm) when they are the ones last sent.
+      secrets: (out) => {
+        let text;
+        try {
+          const secrets = running.event.secrets;
+          if (sameSecrets(secrets, sentSecrets)) return -1;
+          const entries = secrets !== null && typeof secrets === 'object' ? Object.entries(secrets) : undefined;
+          sentSecrets = entries?.every(([, value]) => typeof value === 'string') ? entries.flat() : undefined;
+          text = JSON.stringify(secrets) ?? '';
+        } catch {
+          sentSecrets = undefined;
+          text = '!';
+        }
+        return give(text, out);
+      },
+      // @host.secrets}
       // @host.headers{
       headers: (request, out) => give(answerHeaders(request), out),
       // @host.headers}

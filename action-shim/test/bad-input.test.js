@@ -533,6 +533,39 @@ describe('enrich-from-backend fed bad input', { skip }, () => {
       }
     });
 
+    // A warm instance's secrets cross into the wasm only when they differ from the last ones
+    // it was sent (the shim compares them): every change must still reach the very next login,
+    // and a refusal must repeat while the secrets stay wrong.
+    test('each login on a warm instance sees its own secrets: removed, emptied, restored, reordered, changed', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const env = await startServers(ANSWERING);
+      try {
+        const secrets = makeSecrets(env);
+        const { audience, ...withoutAudience } = secrets;
+        const { backend_url: _, ...withoutTheLast } = secrets; // the others, in the same order
+        const reordered = Object.fromEntries(Object.entries(secrets).reverse());
+        const steps = [
+          [secrets, 'ok'],
+          [withoutTheLast, `${PREFIX}missing secret backend_url`],
+          [withoutAudience, `${PREFIX}missing secret audience`],
+          [withoutAudience, `${PREFIX}missing secret audience`],
+          [{ ...withoutAudience, audience: '' }, `${PREFIX}secret audience is empty`],
+          [{ ...withoutAudience, audience }, 'ok'],
+          [reordered, 'ok'],
+          [{ ...secrets, backend_url: 'ftp://backend.example.test' }, `${PREFIX}secret backend_url is not a usable URL: it must start with https:// or http://`],
+          [{ ...secrets, extra: 'x' }, 'ok'],
+        ];
+        for (const [index, [given, expected]] of steps.entries()) {
+          const result = await runLogin(action, makeEvent(), { secrets: given, timeoutMs: LOGIN_BUDGET_MS });
+          assertNoLeaks(result, secrets, [env.token.accessToken]);
+          if (expected === 'ok') assertOkWithClaim(result, ANSWER);
+          else assert.deepEqual([result.outcome, result.reason], ['denied', expected], `login ${index}`);
+        }
+        assert.equal(env.backend.requests.length, 4, 'one backend request per accepted login');
+      } finally {
+        await env.close();
+      }
+    });
+
     test('other credentials (another client_id) get their own token', { timeout: TEST_TIMEOUT_MS }, async () => {
       const env = await startServers(ANSWERING);
       try {

@@ -20,9 +20,10 @@ const WASM_SLOT: &str = "\"@@POSTLOGIN_WASM@@\"";
 
 /// What the wasm may import: the SDK's (`host`), and wasm-bindgen's one, which the shim
 /// implements as wasm-bindgen's glue does (see [`WASM_BINDGEN_INIT`]).
-const IMPORTS: [(&str, &str); 6] = [
+const IMPORTS: [(&str, &str); 7] = [
     ("host", "call"),
     ("host", "part"),
+    ("host", "secrets"),
     ("host", "headers"),
     ("host", "parseFloat"),
     ("host", "String"),

@@ -98,25 +98,27 @@ fn secrets(value: Option<Value>) -> Result<Secrets, Error> {
     }
 }
 
-/// `secrets` as the shim sends them. Every login of a warm instance carries the same ones, so
-/// they are decoded again only when their text differs from the last login's.
+/// `secrets` as the shim sends them: as JSON text when they differ from the last ones it sent
+/// this instance, and not at all when they are the same, as every login of a warm instance's
+/// are. Decoded once per text.
 #[cfg(target_arch = "wasm32")]
 fn secrets_from_host() -> Result<Secrets, Error> {
-    use crate::host::runtime::{event_part, Global};
+    use crate::host::runtime::{event_secrets, Global};
     use std::cell::RefCell;
-    static LAST: Global<RefCell<Option<(String, Secrets)>>> = Global::new(None);
+    /// The text last sent, and what it decoded to (`None`: not yet, or it did not decode).
+    static LAST: Global<RefCell<(String, Option<Secrets>)>> = Global::new((String::new(), None));
 
-    let text = event_part("secrets", "");
-    let seen = LAST.with_borrow(|last| match last {
-        Some((seen, secrets)) if *seen == text => Some(secrets.clone()),
-        _ => None,
-    });
-    if let Some(secrets) = seen {
-        return Ok(secrets);
+    if let Some(text) = event_secrets() {
+        LAST.with_borrow_mut(|last| *last = (text, None));
     }
-    let decoded = secrets(crate::json::parse(&text))?;
-    LAST.with_borrow_mut(|last| *last = Some((text, decoded.clone())));
-    Ok(decoded)
+    LAST.with_borrow_mut(|(text, decoded)| match decoded {
+        Some(secrets) => Ok(secrets.clone()),
+        None => {
+            let fresh = secrets(crate::json::parse(text))?;
+            *decoded = Some(fresh.clone());
+            Ok(fresh)
+        }
+    })
 }
 
 fn first<const N: usize>(errors: [Option<&DecodeError>; N]) -> Option<Error> {

@@ -43,6 +43,12 @@ extern "C" {
         out: *mut *mut u8,
     ) -> usize;
 
+    /// The shim's `host.secrets()`: the login's `event.secrets` as JSON text, as `host.part`
+    /// answers a part; or, when they are the same as the ones it last sent this instance,
+    /// nothing, and `usize::MAX` instead of a length.
+    #[link_name = "secrets"]
+    fn host_secrets(out: *mut *mut u8) -> usize;
+
     /// The shim's `host.headers(request)`: the headers of the login's answer to `request`, a
     /// line `name:value` each.
     #[link_name = "headers"]
@@ -70,6 +76,16 @@ pub(crate) fn event_part(name: &'static str, members: &'static str) -> String {
             out,
         )
     })
+}
+
+/// The login's secrets as JSON text (see `host_secrets`); `None` when they are the same as the
+/// ones the shim last sent this instance.
+pub(crate) fn event_secrets() -> Option<String> {
+    let mut at = std::ptr::null_mut();
+    // SAFETY: the shim answers as `abi` says, or `usize::MAX` with nothing written.
+    let len = unsafe { host_secrets(&mut at) };
+    // SAFETY: as `abi::received`.
+    (len != usize::MAX).then(|| unsafe { abi::take(at, len) })
 }
 
 /// The headers of the answer to request `request`, as `name:value` lines: they cross only
