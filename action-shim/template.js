@@ -307,9 +307,10 @@ const NETWORK_FAILED = -3;
 
 /**
  * Performs one parked request, `[kind, …]` (crates/postlogin/src/host/runtime.rs); answers
- * `[status, body]`, plus the headers for a fetch, and never rejects. The build keeps the part for each kind of request only if the Action's wasm
- * can name it (an Action without HTTP carries no `fetch` code at all), and none when it cannot
- * park any (it has no `postlogin_resume`).
+ * `[status, body]`, plus the headers for a fetch, and never rejects. The build keeps the part
+ * for each kind of request only if the Action's wasm can name it (an Action without HTTP
+ * carries no `fetch` code at all), and none when it cannot park any (it has no
+ * `postlogin_resume`).
  */
 function perform(request) {
   // @sleep{

@@ -98,9 +98,9 @@ fn secrets(value: Option<Value>) -> Result<Secrets, Error> {
     }
 }
 
-/// `secrets` as the shim sends them: as JSON text when they differ from the last ones it sent
-/// this instance, and not at all when they are the same, as every login of a warm instance's
-/// are. Decoded once per text.
+/// `secrets` as the shim sends them: JSON text when they differ from the ones it last sent this
+/// instance, nothing when they are the same (every login of a warm instance carries the same
+/// ones). Decoded once per text.
 #[cfg(target_arch = "wasm32")]
 fn secrets_from_host() -> Result<Secrets, Error> {
     use crate::host::runtime::{event_secrets, Global};
