@@ -650,8 +650,13 @@ async function benchmark(options, results, failures) {
           log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
         }
       }
+      // Round r of the artifact against round r of the baseline, as for the first login: the
+      // machine's speed drifts over a run by more than the difference between the two.
+      const [artifact, baseline] = ['artifact', 'baseline'].map((id) => times.get(loaded.find((impl) => impl.id === id)));
+      paired[label] = stats(artifact.map((ms, round) => ms - baseline[round]));
       return Object.fromEntries(loaded.map((impl) => [impl.id, { ...stats(times.get(impl)), failedLogins: failed.get(impl) }]));
     };
+    const paired = {};
     results.perLogin = await warmRounds('', event);
     const largeEvent = { ...event, user: { ...event.user, ...largeUser() } };
     results.largeUser = { userBytes: JSON.stringify(largeEvent.user).length, perLogin: await warmRounds(', large user', largeEvent) };
@@ -662,6 +667,7 @@ async function benchmark(options, results, failures) {
       perLogin: await warmRounds(', large answer', event, largeAnswer),
     };
     servers.backend.reply = answerBefore;
+    results.warmOverBaseline = { bareUser: paired[''], largeUser: paired[', large user'], largeAnswer: paired[', large answer'] };
     results.tokenRequests = {};
     for (const impl of loaded) {
       results.tokenRequests[impl.id] = {
@@ -768,6 +774,9 @@ function printBenchmark(results, impls) {
   const over = results.firstLoginOverBaseline;
   const spread = (s) => `${fmtSignedMs(s.median)} ms (middle half ${fmtSignedMs(s.p25)} to ${fmtSignedMs(s.p75)})`;
   log(`first login over the baseline, median of ${over.runs} paired runs: ${spread(over.firstLoginMs)}; fetch loaded: ${spread(over.fetchPrimedFirstLoginMs)}.`);
+  const warm = results.warmOverBaseline;
+  const spreadUs = (s) => `${fmtSignedMs(s.median * 1000)} µs (middle half ${fmtSignedMs(s.p25 * 1000)} to ${fmtSignedMs(s.p75 * 1000)})`;
+  log(`warm login over the baseline, median of ${fmtInt(n)} paired rounds: ${spreadUs(warm.bareUser)}; large user: ${spreadUs(warm.largeUser)}; large answer: ${spreadUs(warm.largeAnswer)}.`);
 
   for (const [id, memory] of Object.entries(results.memory)) {
     log(`\nmemory, ${fmtInt(memory.logins)} logins of ${id} (after forced gc)`);
