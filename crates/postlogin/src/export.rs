@@ -3,8 +3,8 @@
 //!
 //! One login is one task. The shim calls the handler's export (text crosses as `abi` says); the
 //! event's parts come through `host.part` as the Action reads them, its secrets through
-//! `host.secrets`. The task runs until it
-//! finishes or waits on requests it parked for the shim (`fetch`, a timer).
+//! `host.secrets`. The task runs until it finishes or waits on requests it parked for the shim
+//! (`fetch`, a timer).
 //! Every call into the wasm answers JSON text, either `["o", outcome]` (see `Outcome::to_json`)
 //! or `["t", task, [id, kind, …]…]`, the requests it waits on (see `runtime::RuntimeHost`); the
 //! shim performs them and calls `resume` with each answer. Concurrent logins on one instance are

@@ -44,7 +44,8 @@ impl Outcome {
 }
 
 impl Outcome {
-    /// The outcome as a value: `{"commands": [{"api", "args"}], "failure": …, "logs": […]}`.
+    /// The outcome as a value: `{"commands": [{"api", "args"}], "failure": …, "logs": […]}`,
+    /// each command as [`Command::to_call`] writes it (the emulator's shape, not the shim's).
     pub fn to_value(&self) -> Value {
         let commands = self.commands.iter().map(Command::to_call).collect();
         let mut outcome = Map::new();

@@ -97,8 +97,10 @@ impl Command {
         self.raw.as_ref().map(RawJson::as_str)
     }
 
-    /// `{"api": "accessToken.setCustomClaim", "args": [name, value]}`: all the shim needs to
-    /// apply the command, in the shape the runtime emulator records calls in.
+    /// `{"api": "accessToken.setCustomClaim", "args": [name, value]}`: the shape the runtime
+    /// emulator records calls in (`result.calls`), to compare a native run with a run of the
+    /// built file. The shim reads commands as [`Outcome::to_json`](crate::Outcome::to_json)
+    /// writes them.
     pub fn to_call(&self) -> Value {
         let mut call = Map::new();
         call.insert("api".into(), self.api.into());
