@@ -246,12 +246,11 @@ function instantiate(wasmModule) {
 /**
  * One instance of the Action's wasm, reused by every login on a warm Actions instance. A Rust
  * panic aborts, which traps (`RuntimeError: unreachable`) inside one of our calls into the
- * wasm: the instance is then dead, the logins running on it fail, and the next login gets a
- * fresh instance.
+ * wasm: the instance is then dead, the next login gets a fresh one, and each login that was
+ * running on it fails at its next step (when what it waits for comes, by its budget).
  */
 class Instance {
   constructor(wasmModule) {
-    this.logins = new Set(); // how to fail each login in flight on this instance
     this.dead = false;
     this.exports = instantiate(wasmModule);
     const policy = CONFIG.policy;
@@ -268,13 +267,14 @@ class Instance {
       if (!(error instanceof WebAssembly.RuntimeError)) throw error;
       this.dead = true;
       if (current === this) current = undefined;
-      for (const fail of this.logins) fail('internal error (the Action trapped)');
       return undefined;
     } finally {
       running = undefined;
     }
   }
 }
+
+const TRAPPED = 'internal error (the Action trapped)';
 
 let compiledModule; // compiled once per process
 let current; // the Instance new logins run on
@@ -304,33 +304,39 @@ function loadInstance() {
 const TIMED_OUT = -1;
 const TOO_LARGE = -2;
 const NETWORK_FAILED = -3;
+// The shim's own: the login's budget ran out first. Never handed to the wasm.
+const OUT_OF_BUDGET = -4;
 
 /**
- * Performs one parked request, `[kind, …]` (crates/postlogin/src/host/runtime.rs); answers
- * `[status, body]`, plus the headers for a fetch, and never rejects. The build keeps the part
- * for each kind of request only if the Action's wasm can name it (an Action without HTTP
- * carries no `fetch` code at all), and none when it cannot park any (it has no
- * `postlogin_resume`).
+ * Performs one parked request, `[id, kind, …]` (crates/postlogin/src/host/runtime.rs), waiting
+ * at most `left` ms (whole), what is left of the login's budget; answers `[id, status, body]`,
+ * plus the headers for a fetch, and never rejects. The build keeps the part for each kind of
+ * request only if the Action's wasm can name it (an Action without HTTP carries no `fetch`
+ * code at all), and none when it cannot park any (it has no `postlogin_resume`).
  */
-function perform(request) {
+function perform(request, left) {
   // @sleep{
-  if (request[0] === 'sleep') return new Promise((resolve) => setTimeout(resolve, request[1], [0, '']));
+  if (request[1] === 'sleep') {
+    const ms = request[2];
+    return new Promise((resolve) => setTimeout(resolve, Math.min(ms, left), [request[0], ms <= left ? 0 : OUT_OF_BUDGET, '']));
+  }
   // @sleep}
   // @fetch{
-  if (request[0] === 'fetch') return performFetch(request);
+  if (request[1] === 'fetch') return performFetch(request, left);
   // @fetch}
-  return Promise.resolve([NETWORK_FAILED, '']); // a kind of request this build cannot perform
+  return Promise.resolve([request[0], NETWORK_FAILED, '']); // a kind of request this build cannot perform
 }
 
 // @fetch{
 /**
- * The status, or the failure (`TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`); the headers stay
- * here until the wasm reads one (`host.headers`). A redirect is an answer to report, not to
- * follow (it would carry the bearer token wherever it points); a body over `max` bytes is
- * refused, by its declared length before it is read.
+ * The status, or the failure (`TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`, `OUT_OF_BUDGET`); the
+ * headers stay here until the wasm reads one (`host.headers`). A redirect is an answer to
+ * report, not to follow (it would carry the bearer token wherever it points); a body over `max`
+ * bytes is refused, by its declared length before it is read.
  */
-async function performFetch([, url, method, headerList, body, timeout, max]) {
-  const signal = AbortSignal.timeout(timeout);
+async function performFetch([id, , url, method, headerList, body, timeout, max], left) {
+  const budgetFirst = left < timeout;
+  const signal = AbortSignal.timeout(budgetFirst ? left : timeout);
   try {
     const headers = [];
     for (let i = 0; i < headerList.length; i += 2) headers.push([headerList[i], headerList[i + 1]]);
@@ -339,125 +345,109 @@ async function performFetch([, url, method, headerList, body, timeout, max]) {
     const response = await fetch(url, init);
     if (Number(response.headers.get('content-length')) > max) {
       signal.aborted || response.body?.cancel().catch(() => {});
-      return [TOO_LARGE, ''];
+      return [id, TOO_LARGE, ''];
     }
     const text = await response.text();
-    if (text.length > max) return [TOO_LARGE, ''];
-    return [response.status, text, response.headers];
+    if (text.length > max) return [id, TOO_LARGE, ''];
+    return [id, response.status, text, response.headers];
   } catch {
-    return [signal.aborted ? TIMED_OUT : NETWORK_FAILED, ''];
+    return [id, !signal.aborted ? NETWORK_FAILED : budgetFirst ? OUT_OF_BUDGET : TIMED_OUT, ''];
   }
 }
 // @fetch}
-
-// The logins waiting on something, oldest first (a Set iterates in insertion order), and one
-// timer for the budget of the oldest: a timer armed and cleared per login costs more than the
-// rest of the shim's own work for it. Every login has the same budget, so the oldest is the
-// first to run out. The timer only settles logins: what a login logs, it logs after its own
-// `await`, in its own async context.
-const waiting = new Set();
-let watchdog; // unref'd while no login waits: it keeps no process alive on its own
-
-function expireOverdue() {
-  watchdog = undefined;
-  for (const login of waiting) {
-    const left = login.deadline - performance.now();
-    // Timers fire on whole milliseconds: within 1 ms of its deadline is overdue.
-    if (left > 1) return void (watchdog = setTimeout(expireOverdue, left));
-    login.expire(); // which takes it out of `waiting`
-  }
-}
 // @resume}
 
-/** Runs the wasm handler, never longer than the budget, and never rejects. */
-function runHandler(handler, event, api) {
-  return new Promise((settle) => {
-    const login = {
-      api,
-      event,
-      headers: undefined,
-      // @resume{
-      deadline: performance.now() + CONFIG.budgetMs,
-      expire: () => {
-        // What it waits for may never come: the login is dropped inside the wasm too.
-        instance.enter(login, (wasm) => (wasm.cancel(task), 'null'));
-        fail(`did not finish within ${CONFIG.budgetMs} ms`);
-      },
-      // @resume}
-    };
-    let instance;
-    let task;
-    let done = false;
-    const finish = (outcome) => {
-      if (done) return;
-      done = true;
-      // @resume{
-      if (waiting.delete(login) && waiting.size === 0) watchdog?.unref();
-      // @resume}
-      if (instance) instance.logins.delete(fail);
-      settle(outcome);
-    };
-    const fail = (failure) => finish([failure, []]); // an outcome (`applyOutcome`) without commands
-    const step = (call) => {
-      if (done) return;
-      // `["o", outcome]` or `["t", task, [id, …request]…]` (crates/postlogin/src/export.rs)
-      const state = instance.enter(login, call);
-      if (state === undefined) return; // trapped: `fail` has run
-      if (state[0] === 'o') return finish(state[1]);
-      task = state[1];
-      // @resume{
-      // A login that finishes in its first call is never watched: nothing could interrupt it.
-      if (!waiting.has(login)) {
-        waiting.add(login);
-        if (watchdog !== undefined) watchdog.ref();
-        else watchdog = setTimeout(expireOverdue, login.deadline - performance.now());
-      }
-      for (let i = 2; i < state.length; i++) {
-        const [id, ...request] = state[i];
-        perform(request).then(([status, body, headers]) => {
-          // @host.headers{
-          if (headers) (login.headers ??= new Map()).set(id, headers);
-          // @host.headers}
-          step((wasm) => wasm.resume(task, id, status, body, Date.now()));
-        });
-      }
-      // @resume}
-    };
-    // An object's parts cross when the Action reads them (`host.part`); anything else crosses
-    // whole, for the wasm to refuse.
-    let eventJson = '';
-    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      try {
-        eventJson = JSON.stringify(event);
-      } catch {
-        // A BigInt: Auth0's own events are JSON.
-      }
-      if (typeof eventJson !== 'string') return fail('malformed event: not JSON');
-    }
-    const audience = String((event && event.resource_server && event.resource_server.identifier) || '');
+/**
+ * A login's first call into the wasm: `["o", outcome]`, `["t", task, [id, …request]…]`
+ * (crates/postlogin/src/export.rs), or undefined if the instance trapped.
+ */
+function begin(handler, event, login) {
+  // An object's parts cross when the Action reads them (`host.part`); anything else crosses
+  // whole, for the wasm to refuse.
+  let eventJson = '';
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
     try {
-      instance = loadInstance();
-      instance.logins.add(fail);
-      step((wasm) => wasm[handler](eventJson, audience, Date.now()));
-    } catch (error) {
-      fail(error instanceof LoadError ? error.message : 'internal error');
+      eventJson = JSON.stringify(event);
+    } catch {
+      // A BigInt: Auth0's own events are JSON.
     }
-  });
+    if (typeof eventJson !== 'string') return ['o', ['malformed event: not JSON', []]];
+  }
+  const audience = String((event && event.resource_server && event.resource_server.identifier) || '');
+  try {
+    login.instance = loadInstance();
+  } catch (error) {
+    return ['o', [error instanceof LoadError ? error.message : 'internal error', []]];
+  }
+  return login.instance.enter(login, (wasm) => wasm[handler](eventJson, audience, Date.now()));
+}
+
+/**
+ * Runs one login, within the budget, and applies its outcome; never rejects. While the wasm
+ * waits (`["t", task, request…]`), performs what it parked and resumes it with each answer.
+ * No wait outlasts the budget, so no timer has to watch the login: when the budget runs out,
+ * the login is dropped inside the wasm too, and fails.
+ */
+async function runHandler(handler, event, api) {
+  let outcome;
+  try {
+    // @resume{
+    const deadline = performance.now() + CONFIG.budgetMs;
+    // @resume}
+    const login = { api, event, headers: undefined, instance: undefined }; // what the imports read (`running`)
+    let state = begin(handler, event, login);
+    // @resume{
+    const ids = []; // of the requests in flight, in the order of `answers`
+    const answers = [];
+    while (state?.[0] === 't') {
+      const task = state[1];
+      const left = Math.max(0, Math.ceil(deadline - performance.now())); // whole ms: AbortSignal.timeout takes no other
+      for (let i = 2; i < state.length; i++) {
+        ids.push(state[i][0]);
+        answers.push(perform(state[i], left));
+      }
+      const [id, status, body, headers] = await (answers.length === 1
+        ? answers[0]
+        : answers.length > 1
+          ? Promise.race(answers)
+          : new Promise((resolve) => setTimeout(resolve, left, [-1, OUT_OF_BUDGET]))); // a future that never wakes
+      if (status === OUT_OF_BUDGET) {
+        login.instance.enter(login, (wasm) => (wasm.cancel(task), 'null'));
+        state = ['o', [`did not finish within ${CONFIG.budgetMs} ms`, []]];
+        break;
+      }
+      const answered = ids.indexOf(id);
+      ids.splice(answered, 1);
+      answers.splice(answered, 1);
+      // @host.headers{
+      if (headers) (login.headers ??= new Map()).set(id, headers);
+      // @host.headers}
+      state = login.instance.enter(login, (wasm) => wasm.resume(task, id, status, body, Date.now()));
+    }
+    // @resume}
+    outcome = state === undefined ? [TRAPPED, []] : state[1];
+  } catch {
+    outcome = ['internal error', []]; // a bug in this shim: the login fails, as the policy says
+  }
+  applyOutcome(outcome, api);
 }
 
 /**
  * Applies `[failure or null, [log…], command…]`, each command `[api, same or null, arg…]`
  * (crates/postlogin/src/outcome.rs).
  */
-function applyOutcome([failure, logs, ...commands], api) {
-  for (const line of logs) console.log(`${CONFIG.action}: ${line}`);
+function applyOutcome(outcome, api) {
+  let failure = outcome[0];
+  for (const line of outcome[1]) console.log(`${CONFIG.action}: ${line}`);
   if (failure === null) {
     try {
-      for (const [path, same, ...args] of commands) {
+      for (let i = 2; i < outcome.length; i++) {
+        const command = outcome[i];
+        const args = command.slice(2);
         // A value the wasm passed on as text comes once: a later command setting it names the
         // first one, and gets the same value.
-        if (same !== null) args.push(commands[same].at(-1));
-        invokeApi(api, path, APPLIED_METHODS, args);
+        if (command[1] !== null) args.push(outcome[2 + command[1]].at(-1));
+        invokeApi(api, command[0], APPLIED_METHODS, args);
       }
       return;
     } catch (error) {
@@ -475,7 +465,5 @@ function applyOutcome([failure, logs, ...commands], api) {
 }
 
 for (const handler of CONFIG.handlers) {
-  exports[handler] = async (event, api) => {
-    applyOutcome(await runHandler(handler, event, api), api);
-  };
+  exports[handler] = (event, api) => runHandler(handler, event, api);
 }

@@ -4,7 +4,8 @@
  * examples/fault-injection (POSTLOGIN_FAULT_ARTIFACT; skipped when unset):
  *   - a Rust panic, before or after an await, fails THAT login cleanly, and the next login
  *     runs on a fresh instance and succeeds;
- *   - an Action that never settles is cut off at its budget (1000 ms for this Action);
+ *   - an Action that never settles is cut off at its budget (1000 ms for this Action), and so
+ *     is one waiting on a request it allowed longer than that;
  *   - the host process never sees an uncaught exception or an unhandled rejection;
  *   - its policy is on_error = "continue": a failure is one log line, no deny, no commands.
  */
@@ -63,7 +64,8 @@ describe('an Action that panics or hangs', { skip }, () => {
       instances++;
       return new Instance(...args);
     };
-    probe = http.createServer((request, response) => response.writeHead(204).end());
+    // `/hang` never answers: the connection stays open until the suite closes it.
+    probe = http.createServer((request, response) => request.url !== '/hang' && response.writeHead(204).end());
     await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
     probeUrl = `http://127.0.0.1:${probe.address().port}/probe`;
     action = require(ARTIFACT);
@@ -105,6 +107,16 @@ describe('an Action that panics or hangs', { skip }, () => {
     const hung = await login(action, 'hang');
     const elapsed = performance.now() - started;
     assertContinued(hung, `fault-injection: did not finish within ${BUDGET_MS} ms ${CONTINUES}`);
+    assert.ok(elapsed >= BUDGET_MS - 5 && elapsed <= BUDGET_MS + 100, `settled after ${elapsed} ms`);
+    assertOk(await login(action));
+    await assertNothingEscaped();
+  });
+
+  test('a request allowed longer than the budget is cut off at the budget, and the next login succeeds', async () => {
+    const started = performance.now();
+    const slow = await login(action, 'slow-probe', { probe_url: probeUrl.replace('/probe', '/hang') });
+    const elapsed = performance.now() - started;
+    assertContinued(slow, `fault-injection: did not finish within ${BUDGET_MS} ms ${CONTINUES}`);
     assert.ok(elapsed >= BUDGET_MS - 5 && elapsed <= BUDGET_MS + 100, `settled after ${elapsed} ms`);
     assertOk(await login(action));
     await assertNothingEscaped();

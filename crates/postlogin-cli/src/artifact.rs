@@ -492,7 +492,11 @@ mod tests {
         ] {
             assert!(kept.contains(present), "{present}");
         }
-        for gone in ["setTimeout(resolve, request[1]", "eventPart", "// @"] {
+        for gone in [
+            "setTimeout(resolve, Math.min(ms, left)",
+            "eventPart",
+            "// @",
+        ] {
             assert!(!kept.contains(gone), "{gone}");
         }
         let unclosed = keep_usable_sections("// @fetch{\nx", b"").unwrap_err();

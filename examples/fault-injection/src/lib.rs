@@ -5,9 +5,12 @@
 //! none of the Action's commands applied. Never deploy it.
 //!
 //! `event.user.app_metadata.fault`: `"panic"`, `"panic-after-await"` (after a GET to the secret
-//! `probe_url`), `"hang"`, `"reserved-claim"` (sets `roles`, which Auth0 would drop),
+//! `probe_url`), `"slow-probe"` (a GET to `probe_url` allowed 5 s, longer than the budget),
+//! `"hang"`, `"reserved-claim"` (sets `roles`, which Auth0 would drop),
 //! `"huge-claim"` (120 kB of claims on the ID token), or absent (sets
 //! `https://example.com/fault` = `"none"`).
+
+use std::time::Duration;
 
 use postlogin::{Api, Error, Event, Request};
 
@@ -26,6 +29,12 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
             let probe = event.secrets.url("probe_url")?;
             api.http().send(Request::get(probe.as_str())).await?;
             panic!("injected panic after an await")
+        }
+        Some("slow-probe") => {
+            let probe = event.secrets.url("probe_url")?;
+            let request = Request::get(probe.as_str()).timeout(Duration::from_secs(5));
+            api.http().send(request).await?;
+            Ok(())
         }
         Some("hang") => std::future::pending().await,
         Some("reserved-claim") => api.id_token().set_custom_claim("roles", "admin"),

@@ -1,5 +1,7 @@
 //! The faults behave as the node suites expect them to, natively.
 
+use std::time::Duration;
+
 use fault_injection::{on_execute_post_login, CLAIM};
 use postlogin::testing::Harness;
 use postlogin::{json, Command, Method, Response, Value};
@@ -37,6 +39,23 @@ fn it_panics_after_the_probe_answers() {
             Response::new(204, "")
         })
         .run(event(Some("panic-after-await")), on_execute_post_login);
+}
+
+#[test]
+fn its_slow_probe_allows_longer_than_the_budget() {
+    let run = Harness::new()
+        .secret("probe_url", "http://127.0.0.1:9/hang")
+        .route(Method::Get, "http://127.0.0.1:9/hang", |_| {
+            Response::new(204, "")
+        })
+        .run(event(Some("slow-probe")), on_execute_post_login);
+    assert!(run.result.is_ok());
+    assert!(run.commands.is_empty());
+    let [probe] = run.requests.as_slice() else {
+        panic!("{:?}", run.requests)
+    };
+    // The policy's budget is 1 s: the shim must cut this wait short.
+    assert_eq!(probe.timeout_duration(), Some(Duration::from_secs(5)));
 }
 
 #[test]
