@@ -199,29 +199,27 @@ fn run(id: usize, mut task: Task) -> String {
     match task.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(outcome) => {
             // Requests parked by a branch that was then abandoned die with the task.
-            runtime::take_outbox();
+            runtime::drain_outbox(|_| ());
             answer_outcome(&outcome)
         }
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
-            let mut out = String::from("[\"t\",");
-            json::write_integer(&mut out, id as u64);
-            for (request, description) in runtime::take_outbox() {
-                out.push_str(",[");
-                json::write_integer(&mut out, request.into());
-                out.push(',');
-                out.push_str(&description);
+            runtime::drain_outbox(|requests| {
+                let mut out = String::with_capacity(16 + requests.len());
+                out.push_str("[\"t\",");
+                json::write_integer(&mut out, id as u64);
+                out.push_str(requests);
                 out.push(']');
-            }
-            out.push(']');
-            out
+                out
+            })
         }
     }
 }
 
 fn answer_outcome(outcome: &Outcome) -> String {
-    let mut out = String::from("[\"o\",");
-    out.push_str(&outcome.to_json());
+    let mut out = String::with_capacity(8 + outcome.json_len_estimate());
+    out.push_str("[\"o\",");
+    outcome.write_json(&mut out);
     out.push(']');
     out
 }

@@ -115,13 +115,6 @@ impl<T> Global<RefCell<T>> {
     pub(crate) fn with_borrow_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         f(&mut self.0.borrow_mut())
     }
-
-    pub(crate) fn take(&self) -> T
-    where
-        T: Default,
-    {
-        self.0.take()
-    }
 }
 
 impl<T: Copy> Global<Cell<T>> {
@@ -144,8 +137,10 @@ static MEMORY: Global<RefCell<Vec<(String, CacheRecord)>>> = Global::new(Vec::ne
 /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
 /// runs, only between calls.
 static NOW: Global<Cell<f64>> = Global::cell(0.0);
-/// Requests parked during the current poll, for the shim: `(id, description as JSON text)`.
-static OUTBOX: Global<RefCell<Vec<(u32, String)>>> = Global::new(Vec::new());
+/// Requests parked during the current poll, for the shim, as the elements of a JSON array:
+/// `,[id, kind, …]` each. One text, kept with its room between polls: it is written without
+/// growing once the first login has sized it.
+static OUTBOX: Global<RefCell<String>> = Global::new(String::new());
 /// Answers the shim delivered and no future has taken yet.
 static ANSWERS: Global<RefCell<Vec<(u32, Answer)>>> = Global::new(Vec::new());
 static NEXT_REQUEST: Global<Cell<u32>> = Global::cell(0);
@@ -154,9 +149,14 @@ pub(crate) fn set_now(now_ms: f64) {
     NOW.set(now_ms);
 }
 
-/// The requests parked since the last call, in order.
-pub(crate) fn take_outbox() -> Vec<(u32, String)> {
-    OUTBOX.take()
+/// Hands `write` the requests parked since the last call, in order (see `OUTBOX`), and
+/// forgets them.
+pub(crate) fn drain_outbox<R>(write: impl FnOnce(&str) -> R) -> R {
+    OUTBOX.with_borrow_mut(|outbox| {
+        let written = write(outbox);
+        outbox.clear();
+        written
+    })
 }
 
 /// What the shim answered to a parked request: for `fetch`, the status (see `read_status`) and
@@ -176,10 +176,19 @@ struct Parked {
 }
 
 impl Parked {
-    fn new(description: String) -> Self {
+    /// Parks a request of `kind`: `members` writes what follows the kind in its description.
+    fn new(kind: &str, members: impl FnOnce(&mut String)) -> Self {
         let id = NEXT_REQUEST.get();
         NEXT_REQUEST.set(id.wrapping_add(1));
-        OUTBOX.with_borrow_mut(|outbox| outbox.push((id, description)));
+        OUTBOX.with_borrow_mut(|out| {
+            out.push_str(",[");
+            json::write_integer(out, id.into());
+            out.push_str(",\"");
+            out.push_str(kind);
+            out.push('"');
+            members(out);
+            out.push(']');
+        });
         Parked { id }
     }
 }
@@ -196,16 +205,6 @@ impl Future for Parked {
             }
         })
     }
-}
-
-/// A request's description for the shim: its kind and then what `members` adds, as the
-/// elements of a JSON array (the executor writes it into one, after the request's id).
-fn describe(kind: &str, members: impl FnOnce(&mut String)) -> String {
-    let mut out = String::from("\"");
-    out.push_str(kind);
-    out.push('"');
-    members(&mut out);
-    out
 }
 
 /// The shim's answer to a `fetch`: its HTTP status, or why there is none (the shim's
@@ -241,7 +240,7 @@ impl RuntimeHost {
         max_bytes: usize,
     ) -> impl Future<Output = Result<Response, TransportFailure>> + 'a {
         // `"fetch", url, method, [name, value, …], body or null, timeout ms, max bytes`
-        let parked = Parked::new(describe("fetch", |out| {
+        let parked = Parked::new("fetch", |out| {
             for text in [request.url(), request.method().as_str()] {
                 out.push(',');
                 json::write_string(out, text);
@@ -264,7 +263,7 @@ impl RuntimeHost {
                 out.push(',');
                 json::write_integer(out, number);
             }
-        }));
+        });
         async move {
             let request = parked.id;
             let Answer { status, body } = parked.await;
@@ -283,10 +282,10 @@ impl RuntimeHost {
 
     pub(crate) fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
         // `"sleep", ms`
-        let parked = Parked::new(describe("sleep", |out| {
+        let parked = Parked::new("sleep", |out| {
             out.push(',');
             json::write_integer(out, ms.into());
-        }));
+        });
         async move {
             parked.await;
         }
