@@ -6,6 +6,7 @@
 #                                             token requests, memory growth) -> dist/bench-results.json
 #   scripts/bench.sh --logins 500 --memory-logins 2000      a quicker benchmark
 #   scripts/bench.sh --soak [--soak-logins N]               100,000 logins with faults -> dist/soak-results.json
+#   scripts/bench.sh --compare OLD.js                       this build minus an earlier one, per warm login
 #   scripts/bench.sh -h                                     every option
 #
 # Installs the tools (scripts/setup.sh), builds examples/enrich-from-backend and
@@ -27,6 +28,7 @@ with `postlogin build`, then `node22 --expose-gc action-shim/bench/bench.js [opt
   scripts/bench.sh                                   full benchmark (2,000 logins each, 20,000 for memory)
   scripts/bench.sh --logins 500 --memory-logins 2000 quicker benchmark
   scripts/bench.sh --soak --soak-logins 5000         soak test with random faults
+  scripts/bench.sh --compare OLD.js                  this build against an earlier one (a copy of its action.js)
   scripts/bench.sh --out FILE ...                    where the JSON results go
 
 EOF

@@ -66,6 +66,14 @@ round-robin in one process against the same token endpoint and backend on 127.0.
   --memory-all          measure memory growth of the baseline and the seed too
   --out FILE            JSON results          (default dist/bench-results.json; soak: dist/soak-results.json)
 
+Compare (--compare FILE): is the artifact faster than another build of it (FILE, e.g. a copy of
+dist/enrich-from-backend/action.js from an earlier commit)? Both, the baseline and the seed, warm,
+in one process, in a random order each round (--seed), each wasm made unique (a custom section),
+so neither runs on code the other just warmed: V8 compiles identical wasm once per process, and a
+build that always runs right after another copy finds its code warm (about 20 us per login).
+  --compare FILE        the other build; prints the artifact's time minus FILE's, paired per round
+  --logins N, --warmup N  as above (per implementation)
+
 Soak (--soak): random faults, every outcome checked, memory after gc tracked.
   --soak                run the soak instead of the benchmark
   --soak-logins N       logins through the artifacts                            (default 100000)
@@ -76,7 +84,7 @@ Soak (--soak): random faults, every outcome checked, memory after gc tracked.
   --max-heap-growth-mb M  fail if heapUsed after gc grew more than this, start to end (default 2)
   --max-leaked-refs N   fail if a long-lived wasm instance holds more than N more JS values at the
                         end than at the start (default ${MAX_LEAKED_REFS})
-  --seed N              seed of the fault sequence                              (default 1)
+  --seed N              seed of the fault sequence, or of --compare's order       (default 1)
   --heap-snapshots DIR  also write V8 heap snapshots at the start and the end of the soak (after gc),
                         to diff in Chrome DevTools (Memory tab, "Comparison") when the heap grows
 
@@ -161,9 +169,13 @@ function parseArgs(argv) {
     else if (flag === '--heap-snapshots') options.heapSnapshots = path.resolve(value());
     else if (flag === '--artifact') options.artifact = path.resolve(value());
     else if (flag === '--fault-artifact') options.faultArtifact = path.resolve(value());
+    else if (flag === '--compare') options.compare = path.resolve(value());
     else usage(`unknown option ${arg}`);
   }
-  if (options.out === undefined) options.out = path.join(ROOT, 'dist', options.soak ? 'soak-results.json' : 'bench-results.json');
+  if (options.soak && options.compare) usage('--soak and --compare are different modes: give one');
+  if (options.compare === options.artifact) usage('--compare needs another file than the artifact (a copy of an earlier build)');
+  const kind = options.soak ? 'soak' : options.compare ? 'compare' : 'bench';
+  if (options.out === undefined) options.out = path.join(ROOT, 'dist', `${kind}-results.json`);
   return options;
 }
 
@@ -536,6 +548,89 @@ function readSizeReport(artifact) {
     return { file, ...JSON.parse(fs.readFileSync(file, 'utf8')) };
   } catch (error) {
     return { file, error: error.message };
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Compare mode
+
+/**
+ * Makes every WebAssembly module compiled from now on unique to the implementation running
+ * (`wasm.label`): a custom section naming it is appended to its bytes. V8 otherwise compiles
+ * identical wasm once per process and shares the code.
+ */
+function uniqueWasmPerLabel() {
+  const { Module } = WebAssembly;
+  function LabelledModule(bytes) {
+    const name = Buffer.from(`postlogin-bench:${wasm.label}`);
+    if (name.length > 126) throw new Error('label too long for a one-byte section size');
+    const section = Buffer.concat([Buffer.from([0, name.length + 1, name.length]), name]);
+    return new Module(Buffer.concat([bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, section]));
+  }
+  LabelledModule.prototype = Module.prototype;
+  WebAssembly.Module = LabelledModule;
+}
+
+async function compare(options, results, failures) {
+  const impls = [
+    { id: 'artifact', label: 'postlogin artifact', file: options.artifact },
+    { id: 'other', label: `other (${path.relative(ROOT, options.compare)})`, file: options.compare },
+    ...IMPLEMENTATIONS(options).slice(1),
+  ];
+  for (const impl of impls) {
+    if (!fs.existsSync(impl.file)) throw new Error(`${impl.file} does not exist`);
+  }
+  results.size = { files: Object.fromEntries(impls.map((impl) => [impl.id, fs.statSync(impl.file).size])) };
+  const servers = await startServers({ backend: { reply: (request) => ({ status: 200, json: backendAnswer(request.email) }) } });
+  try {
+    const secrets = enrichSecrets(servers);
+    const event = loginEvent();
+    const expected = backendAnswer(event.user.email);
+    wasm.install();
+    uniqueWasmPerLabel();
+    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), times: [], failed: 0 }));
+    const random = mulberry32(options.seed);
+    const total = options.warmup + options.logins;
+    log(`\ncompare: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, each round in a random order (seed ${options.seed})`);
+    let lastProgress = performance.now();
+    for (let round = 0; round < total; round++) {
+      const order = [...loaded];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const impl of order) {
+        wasm.label = impl.id;
+        const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+        clearRecords(servers);
+        if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
+          if (++impl.failed <= 3) failures.push(`${impl.id}: login ${round} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
+        }
+        if (round >= options.warmup) impl.times.push(result.ms);
+      }
+      if (performance.now() - lastProgress > 5000) {
+        lastProgress = performance.now();
+        log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
+      }
+    }
+    const times = (id) => loaded.find((impl) => impl.id === id).times;
+    const paired = (a, b) => stats(times(a).map((ms, round) => ms - times(b)[round]));
+    results.compare = {
+      other: options.compare,
+      perLogin: Object.fromEntries(loaded.map((impl) => [impl.id, { ...stats(impl.times), failedLogins: impl.failed }])),
+      overBaseline: { artifact: paired('artifact', 'baseline'), other: paired('other', 'baseline') },
+      artifactOverOther: paired('artifact', 'other'),
+    };
+    const c = results.compare;
+    log('');
+    log(table(['implementation', 'warm median', 'warm p99', 'over the baseline, paired median'], loaded.map((impl) => [
+      impl.label, fmtMs(c.perLogin[impl.id].median), fmtMs(c.perLogin[impl.id].p99),
+      impl.id === 'artifact' || impl.id === 'other' ? `${fmtSignedMs(c.overBaseline[impl.id].median * 1000)} µs` : '',
+    ]), ['l']));
+    const d = c.artifactOverOther;
+    log(`\nartifact minus other, median of ${fmtInt(d.n)} paired rounds: ${fmtSignedMs(d.median * 1000)} µs (middle half ${fmtSignedMs(d.p25 * 1000)} to ${fmtSignedMs(d.p75 * 1000)}).`);
+  } finally {
+    await servers.close();
   }
 }
 
@@ -1244,11 +1339,12 @@ async function main() {
   if (process.argv[2] === '--child-first-login') return childFirstLogin();
   const options = parseArgs(process.argv.slice(2));
   requireGc();
-  const results = { kind: options.soak ? 'soak' : 'benchmark', environment: environment(), options: { ...options } };
+  const results = { kind: options.soak ? 'soak' : options.compare ? 'compare' : 'benchmark', environment: environment(), options: { ...options } };
   log(`postlogin ${results.kind}: Node ${results.environment.node}, ${results.environment.cpu} x${results.environment.cpus}`);
   const failures = [];
   try {
     if (options.soak) await soak(options, results, failures);
+    else if (options.compare) await compare(options, results, failures);
     else await benchmark(options, results, failures);
   } catch (error) {
     failures.push(`error: ${error && error.stack ? error.stack : error}`);
