@@ -10,9 +10,9 @@
 //   HEADER: a comment saying what this file is.
 //
 // The wasm never waits on JavaScript: a login runs in it until it finishes or parks requests
-// (`fetch`, a timer) that this shim performs, then resumes it with each answer
-// (crates/postlogin/src/export.rs). Everything crosses as text, mostly JSON arrays (V8 parses
-// them several times faster than objects); the event's parts cross one by one, when the Action
+// (`host.fetch`, `host.sleep`) that this shim performs, then resumes it with each answer
+// (crates/postlogin/src/export.rs). Text crosses as it is, or as JSON arrays (V8 parses them
+// several times faster than objects); the event's parts cross one by one, when the Action
 // first reads them.
 const CONFIG = /*@CONFIG@*/ { action: 'template', handlers: [], onError: 'deny', budgetMs: 10000, policy: {} };
 const WASM = /*@WASM@*/ '';
@@ -201,6 +201,15 @@ function instantiate(wasmModule) {
       // @host.headers{
       headers: (request, out) => give(answerHeaders(request), out),
       // @host.headers}
+      // @host.fetch{
+      fetch: (request, url, urlLen, method, methodLen, headers, headersLen, body, bodyLen, timeout, max) => {
+        const bodyText = bodyLen === -1 ? null : textAt(body, bodyLen); // -1: `usize::MAX`, no body
+        running.parked.push([request, 'fetch', textAt(url, urlLen), textAt(method, methodLen), JSON.parse(textAt(headers, headersLen)), bodyText, timeout, max]);
+      },
+      // @host.fetch}
+      // @host.sleep{
+      sleep: (request, ms) => void running.parked.push([request, 'sleep', ms]),
+      // @host.sleep}
       // @host.parseFloat{
       parseFloat: (text, len) => parseFloat(textAt(text, len)),
       // @host.parseFloat}
@@ -315,19 +324,19 @@ const OUT_OF_BUDGET = -4;
  * code at all), and none when it cannot park any (it has no `postlogin_resume`).
  */
 function perform(request, left) {
-  // @sleep{
+  // @host.sleep{
   if (request[1] === 'sleep') {
     const ms = request[2];
     return new Promise((resolve) => setTimeout(resolve, Math.min(ms, left), [request[0], ms <= left ? 0 : OUT_OF_BUDGET, '']));
   }
-  // @sleep}
-  // @fetch{
+  // @host.sleep}
+  // @host.fetch{
   if (request[1] === 'fetch') return performFetch(request, left);
-  // @fetch}
+  // @host.fetch}
   return Promise.resolve([request[0], NETWORK_FAILED, '']); // a kind of request this build cannot perform
 }
 
-// @fetch{
+// @host.fetch{
 /**
  * The status, or the failure (`TIMED_OUT`, `TOO_LARGE`, `NETWORK_FAILED`, `OUT_OF_BUDGET`); the
  * headers stay here until the wasm reads one (`host.headers`). A redirect is an answer to
@@ -354,12 +363,13 @@ async function performFetch([id, , url, method, headerList, body, timeout, max],
     return [id, !signal.aborted ? NETWORK_FAILED : budgetFirst ? OUT_OF_BUDGET : TIMED_OUT, ''];
   }
 }
-// @fetch}
+// @host.fetch}
 // @resume}
 
 /**
- * A login's first call into the wasm: `["o", outcome]`, `["t", task, [id, …request]…]`
- * (crates/postlogin/src/export.rs), or undefined if the instance trapped.
+ * A login's first call into the wasm: its outcome, the id of its task when it waits on
+ * requests it parked (in `login.parked`: crates/postlogin/src/export.rs), or undefined if the
+ * instance trapped.
  */
 function begin(handler, event, login) {
   // An object's parts cross when the Action reads them (`host.part`); anything else crosses
@@ -371,20 +381,20 @@ function begin(handler, event, login) {
     } catch {
       // A BigInt: Auth0's own events are JSON.
     }
-    if (typeof eventJson !== 'string') return ['o', ['malformed event: not JSON', []]];
+    if (typeof eventJson !== 'string') return ['malformed event: not JSON', []];
   }
   const audience = String((event && event.resource_server && event.resource_server.identifier) || '');
   try {
     login.instance = loadInstance();
   } catch (error) {
-    return ['o', [error instanceof LoadError ? error.message : 'internal error', []]];
+    return [error instanceof LoadError ? error.message : 'internal error', []];
   }
   return login.instance.enter(login, (wasm) => wasm[handler](eventJson, audience, Date.now()));
 }
 
 /**
  * Runs one login, within the budget, and applies its outcome; never rejects. While the wasm
- * waits (`["t", task, request…]`), performs what it parked and resumes it with each answer.
+ * waits (it answers its task's id), performs what it parked and resumes it with each answer.
  * No wait outlasts the budget, so no timer has to watch the login: when the budget runs out,
  * the login is dropped inside the wasm too, and fails.
  */
@@ -394,18 +404,21 @@ async function runHandler(handler, event, api) {
     // @resume{
     const deadline = performance.now() + CONFIG.budgetMs;
     // @resume}
-    const login = { api, event, headers: undefined, instance: undefined }; // what the imports read (`running`)
+    // What the imports read (`running`): the requests the wasm parks (`host.fetch`…) go into
+    // `parked`, and are performed only if the call returns waiting.
+    const login = { api, event, headers: undefined, instance: undefined, parked: [] };
     let state = begin(handler, event, login);
     // @resume{
     const ids = []; // of the requests in flight, in the order of `answers`
     const answers = [];
-    while (state?.[0] === 't') {
-      const task = state[1];
+    while (typeof state === 'number') {
+      const task = state;
       const left = Math.max(0, Math.ceil(deadline - performance.now())); // whole ms: AbortSignal.timeout takes no other
-      for (let i = 2; i < state.length; i++) {
-        ids.push(state[i][0]);
-        answers.push(perform(state[i], left));
+      for (const request of login.parked) {
+        ids.push(request[0]);
+        answers.push(perform(request, left));
       }
+      login.parked = [];
       const [id, status, body, headers] = await (answers.length === 1
         ? answers[0]
         : answers.length > 1
@@ -413,7 +426,7 @@ async function runHandler(handler, event, api) {
           : new Promise((resolve) => setTimeout(resolve, left, [-1, OUT_OF_BUDGET]))); // a future that never wakes
       if (status === OUT_OF_BUDGET) {
         login.instance.enter(login, (wasm) => (wasm.cancel(task), 'null'));
-        state = ['o', [`did not finish within ${CONFIG.budgetMs} ms`, []]];
+        state = [`did not finish within ${CONFIG.budgetMs} ms`, []];
         break;
       }
       const answered = ids.indexOf(id);
@@ -425,7 +438,7 @@ async function runHandler(handler, event, api) {
       state = login.instance.enter(login, (wasm) => wasm.resume(task, id, status, body, Date.now()));
     }
     // @resume}
-    outcome = state === undefined ? [TRAPPED, []] : state[1];
+    outcome = state ?? [TRAPPED, []];
   } catch {
     outcome = ['internal error', []]; // a bug in this shim: the login fails, as the policy says
   }

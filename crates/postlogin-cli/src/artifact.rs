@@ -20,13 +20,15 @@ const WASM_SLOT: &str = "\"@@POSTLOGIN_WASM@@\"";
 
 /// What the wasm may import: the SDK's (`host`), and wasm-bindgen's one, which the shim
 /// implements as wasm-bindgen's glue does (see [`WASM_BINDGEN_INIT`]).
-const IMPORTS: [(&str, &str); 7] = [
+const IMPORTS: [(&str, &str); 9] = [
     ("host", "call"),
     ("host", "part"),
     ("host", "secrets"),
     ("host", "headers"),
     ("host", "parseFloat"),
     ("host", "String"),
+    ("host", "fetch"),
+    ("host", "sleep"),
     ("./action_bg.js", "__wbindgen_init_externref_table"),
 ];
 
@@ -168,9 +170,9 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
 }
 
 /// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm
-/// cannot use: `fetch` and `sleep`, the kinds of parked request, unless it names them (see
-/// `parking`); `resume`, performing and resuming, unless it exports `postlogin_resume`;
-/// `host.NAME`, an import, unless it imports it.
+/// cannot use: `resume`, performing and resuming, unless it exports `postlogin_resume`;
+/// `host.NAME`, an import (among them `host.fetch` and `host.sleep`, which park requests),
+/// unless it imports it.
 fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
     let imports = wasm::imports(wasm);
     let resumable = wasm::exports(wasm)
@@ -180,8 +182,7 @@ fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
         Some(name) => imports
             .iter()
             .any(|(module, n)| module == "host" && n == name),
-        None if section == "resume" => resumable,
-        None => parking::names(wasm, section),
+        None => section == "resume" && resumable,
     };
     let mut shim = shim.to_owned();
     let mut from = 0;
@@ -476,14 +477,10 @@ mod tests {
             assert!(!none.contains(gone), "{gone}");
         }
         assert!(!none.contains("// @"), "every marker is consumed");
-        let mut fetching = module(
+        let fetching = module(
             &["onExecutePostLogin", "postlogin_resume"],
-            &[("host", "call")],
+            &[("host", "call"), ("host", "fetch")],
         );
-        let mut data = Vec::new();
-        crate::wasm::write_name(&mut data, "data");
-        data.extend(b"...fetch...");
-        crate::wasm::write_section(&mut fetching, 0, &data);
         let kept = keep_usable_sections(TEMPLATE, &fetching).unwrap();
         for present in [
             "await fetch(url, init)",

@@ -1,17 +1,17 @@
 //! Which requests an Action's wasm can park for the shim, and what it needs for none.
 //!
-//! A task parks a request (`fetch`, a timer) and the shim performs it, then hands the answer
-//! back through the wasm's `postlogin_resume` export (crates/postlogin/src/host/runtime.rs). The
-//! SDK names each kind of request by one string literal, and the linker keeps a literal only if
-//! code that uses it is kept: a module whose bytes do not contain a kind never parks that kind.
-//! The shim then carries no code to perform it, and a module that can park nothing has no
+//! A task parks a request (`fetch`, a timer) by handing it to the shim through an import
+//! (`host.fetch`, `host.sleep`); the shim performs it, then hands the answer back through the
+//! wasm's `postlogin_resume` export (crates/postlogin/src/host/runtime.rs). The linker keeps an
+//! import only if code that calls it is kept: a module without it never parks that kind. The
+//! shim then carries no code to perform it, and a module that can park nothing has no
 //! `postlogin_resume` either.
 
 #[cfg(test)]
 use crate::wasm::exports;
-use crate::wasm::{for_each_export_in, sections, write_leb, write_name, write_section};
+use crate::wasm::{for_each_export_in, imports, sections, write_leb, write_name, write_section};
 
-/// The kinds of parked request, as the SDK names them.
+/// The kinds of parked request: the shim's imports that park them.
 pub const KINDS: [&str; 2] = ["fetch", "sleep"];
 
 /// Whether `text` occurs anywhere in `wasm`.
@@ -21,7 +21,9 @@ pub fn names(wasm: &[u8], text: &str) -> bool {
 }
 
 pub fn can_park(wasm: &[u8]) -> bool {
-    KINDS.iter().any(|kind| names(wasm, kind))
+    imports(wasm)
+        .iter()
+        .any(|(module, name)| module == "host" && KINDS.contains(&name.as_str()))
 }
 
 /// The module without its `postlogin_resume` export when it can park nothing (wasm-opt then
@@ -65,9 +67,21 @@ mod tests {
     use super::*;
     use crate::wasm::test_module::with_functions;
 
-    /// `with_functions`' module plus an export section exporting each function by its name.
-    fn exporting(functions: &[(&str, &[u8])], data: &str) -> Vec<u8> {
-        let mut module = with_functions(functions);
+    /// `with_functions`' module, its one import `host`.`import` instead, plus an export
+    /// section exporting each function by its name.
+    fn exporting(functions: &[(&str, &[u8])], import: &str) -> Vec<u8> {
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        for (id, payload) in sections(&with_functions(functions)).unwrap() {
+            if id != 2 {
+                write_section(&mut module, id, payload);
+                continue;
+            }
+            let mut imports = vec![1];
+            write_name(&mut imports, "host");
+            write_name(&mut imports, import);
+            imports.extend([0, 0]);
+            write_section(&mut module, 2, &imports);
+        }
         let mut section = Vec::new();
         write_leb(&mut section, functions.len() as u32);
         for (index, (name, _)) in functions.iter().enumerate() {
@@ -76,11 +90,6 @@ mod tests {
             write_leb(&mut section, index as u32 + 1);
         }
         write_section(&mut module, 7, &section);
-        // A custom section stands in for the data segment holding the SDK's literals.
-        let mut custom = Vec::new();
-        write_name(&mut custom, "data");
-        custom.extend_from_slice(data.as_bytes());
-        write_section(&mut module, 0, &custom);
         module
     }
 
@@ -94,7 +103,7 @@ mod tests {
                 ("postlogin_resume", BODY),
                 ("postlogin_cancel", BODY),
             ],
-            "accessToken.setCustomClaim",
+            "call",
         );
         assert!(!can_park(&module));
         let stripped = without_unused_resume(&module);
@@ -106,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn a_module_that_names_a_kind_keeps_resume() {
+    fn a_module_that_imports_a_kind_keeps_resume() {
         for kind in KINDS {
             let module = exporting(&[("postlogin_resume", BODY)], kind);
             assert!(can_park(&module));

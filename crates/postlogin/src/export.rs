@@ -4,12 +4,10 @@
 //! One login is one task. The shim calls the handler's export (text crosses as `abi` says); the
 //! event's parts come through `host.part` as the Action reads them, its secrets through
 //! `host.secrets`. The task runs until it finishes or waits on requests it parked for the shim
-//! (`fetch`, a timer).
-//! Every call into the wasm answers JSON text, either `["o", outcome]` (see `Outcome::to_json`)
-//! or `["t", task, [id, kind, …]…]`, the requests it waits on (see `runtime::RuntimeHost`); the
-//! shim performs them and calls `resume` with each answer. Concurrent logins on one instance are
-//! separate tasks. Arrays, not objects: V8's `JSON.parse` builds an object several times slower
-//! than an array, and the shim parses every answer of every login.
+//! (`host.fetch`, `host.sleep`: see `runtime::RuntimeHost`).
+//! Every call into the wasm answers JSON text: the outcome (see `Outcome::to_json`), or the
+//! task's id while it waits; the shim then performs the requests it parked during the call and
+//! calls `resume` with each answer. Concurrent logins on one instance are separate tasks.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -197,29 +195,17 @@ pub extern "C" fn cancel(task: u32) {
 fn run(id: usize, mut task: Task) -> String {
     // Answers arrive only through `resume`, which polls again: the waker has nothing to do.
     match task.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(outcome) => {
-            // Requests parked by a branch that was then abandoned die with the task.
-            runtime::drain_outbox(|_| ());
-            answer_outcome(&outcome)
-        }
+        Poll::Ready(outcome) => answer_outcome(&outcome),
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
-            runtime::drain_outbox(|requests| {
-                let mut out = String::with_capacity(16 + requests.len());
-                out.push_str("[\"t\",");
-                json::write_integer(&mut out, id as u64);
-                out.push_str(requests);
-                out.push(']');
-                out
-            })
+            // The requests it waits on went to the shim as they were parked (`host.fetch`…).
+            let mut out = String::new();
+            json::write_integer(&mut out, id as u64);
+            out
         }
     }
 }
 
 fn answer_outcome(outcome: &Outcome) -> String {
-    let mut out = String::with_capacity(8 + outcome.json_len_estimate());
-    out.push_str("[\"o\",");
-    outcome.write_json(&mut out);
-    out.push(']');
-    out
+    outcome.to_json()
 }

@@ -2,9 +2,10 @@
 //!
 //! Synchronous things are imports: Auth0's `api` methods that answer a value (`api.cache.get`,
 //! `api.redirect.encodeToken`…) go through one generic import, `host.call`. Waiting (`fetch`,
-//! timers) is not an import: the Action's future parks a request in the executor's outbox
-//! (`export.rs`), the shim performs it and resumes the wasm with the answer. So the wasm holds
-//! no JavaScript objects, and needs no promise machinery of its own.
+//! timers) is not: the Action's future hands the request to the shim (`host.fetch`,
+//! `host.sleep`) and waits; the shim performs it once the call into the wasm returns and
+//! resumes the wasm with the answer (`export.rs`). So the wasm holds no JavaScript objects, and
+//! needs no promise machinery of its own.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -53,6 +54,29 @@ extern "C" {
     /// line `name:value` each.
     #[link_name = "headers"]
     fn host_headers(request: u32, out: *mut *mut u8) -> usize;
+
+    /// The shim's `host.fetch(request, url, method, headers, body, timeout, max)`: parks a
+    /// fetch for the login being run, which the shim performs once the call into the wasm
+    /// returns with the task waiting (and forgets if it returns finished). `headers` is a JSON
+    /// array, `[name, value, …]`; `body_len` is `usize::MAX` for no body.
+    #[link_name = "fetch"]
+    fn host_fetch(
+        request: u32,
+        url: *const u8,
+        url_len: usize,
+        method: *const u8,
+        method_len: usize,
+        headers: *const u8,
+        headers_len: usize,
+        body: *const u8,
+        body_len: usize,
+        timeout_ms: u32,
+        max_bytes: u32,
+    );
+
+    /// The shim's `host.sleep(request, ms)`: parks a timer, as `host.fetch` parks a fetch.
+    #[link_name = "sleep"]
+    fn host_sleep(request: u32, ms: u32);
 }
 
 fn call_host(api: &str, args: &str) -> String {
@@ -137,26 +161,12 @@ static MEMORY: Global<RefCell<Vec<(String, CacheRecord)>>> = Global::new(Vec::ne
 /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
 /// runs, only between calls.
 static NOW: Global<Cell<f64>> = Global::cell(0.0);
-/// Requests parked during the current poll, for the shim, as the elements of a JSON array:
-/// `,[id, kind, …]` each. One text, kept with its room between polls: it is written without
-/// growing once the first login has sized it.
-static OUTBOX: Global<RefCell<String>> = Global::new(String::new());
 /// Answers the shim delivered and no future has taken yet.
 static ANSWERS: Global<RefCell<Vec<(u32, Answer)>>> = Global::new(Vec::new());
 static NEXT_REQUEST: Global<Cell<u32>> = Global::cell(0);
 
 pub(crate) fn set_now(now_ms: f64) {
     NOW.set(now_ms);
-}
-
-/// Hands `write` the requests parked since the last call, in order (see `OUTBOX`), and
-/// forgets them.
-pub(crate) fn drain_outbox<R>(write: impl FnOnce(&str) -> R) -> R {
-    OUTBOX.with_borrow_mut(|outbox| {
-        let written = write(outbox);
-        outbox.clear();
-        written
-    })
 }
 
 /// What the shim answered to a parked request: for `fetch`, the status (see `read_status`) and
@@ -176,19 +186,11 @@ struct Parked {
 }
 
 impl Parked {
-    /// Parks a request of `kind`: `members` writes what follows the kind in its description.
-    fn new(kind: &str, members: impl FnOnce(&mut String)) -> Self {
+    /// Parks a request: `hand_over` gives it to the shim under the id it is passed.
+    fn new(hand_over: impl FnOnce(u32)) -> Self {
         let id = NEXT_REQUEST.get();
         NEXT_REQUEST.set(id.wrapping_add(1));
-        OUTBOX.with_borrow_mut(|out| {
-            out.push_str(",[");
-            json::write_integer(out, id.into());
-            out.push_str(",\"");
-            out.push_str(kind);
-            out.push('"');
-            members(out);
-            out.push(']');
-        });
+        hand_over(id);
         Parked { id }
     }
 }
@@ -239,29 +241,36 @@ impl RuntimeHost {
         timeout_ms: u32,
         max_bytes: usize,
     ) -> impl Future<Output = Result<Response, TransportFailure>> + 'a {
-        // `"fetch", url, method, [name, value, …], body or null, timeout ms, max bytes`
-        let parked = Parked::new("fetch", |out| {
-            for text in [request.url(), request.method().as_str()] {
-                out.push(',');
-                json::write_string(out, text);
-            }
-            out.push_str(",[");
+        let parked = Parked::new(|id| {
+            let mut headers = String::with_capacity(256);
+            headers.push('[');
             for (index, (name, value)) in request.headers().iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    headers.push(',');
                 }
-                json::write_string(out, name);
-                out.push(',');
-                json::write_string(out, value);
+                json::write_string(&mut headers, name);
+                headers.push(',');
+                json::write_string(&mut headers, value);
             }
-            out.push_str("],");
-            match request.body() {
-                Some(body) => json::write_string(out, body),
-                None => out.push_str("null"),
-            }
-            for number in [timeout_ms.into(), max_bytes as u64] {
-                out.push(',');
-                json::write_integer(out, number);
+            headers.push(']');
+            let (url, method) = (request.url(), request.method().as_str());
+            let body = request.body().unwrap_or_default();
+            let body_len = request.body().map_or(usize::MAX, str::len);
+            // SAFETY: the shim reads the texts during the call.
+            unsafe {
+                host_fetch(
+                    id,
+                    url.as_ptr(),
+                    url.len(),
+                    method.as_ptr(),
+                    method.len(),
+                    headers.as_ptr(),
+                    headers.len(),
+                    body.as_ptr(),
+                    body_len,
+                    timeout_ms,
+                    u32::try_from(max_bytes).unwrap_or(u32::MAX),
+                );
             }
         });
         async move {
@@ -281,11 +290,8 @@ impl RuntimeHost {
     }
 
     pub(crate) fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
-        // `"sleep", ms`
-        let parked = Parked::new("sleep", |out| {
-            out.push(',');
-            json::write_integer(out, ms.into());
-        });
+        // SAFETY: numbers only.
+        let parked = Parked::new(|id| unsafe { host_sleep(id, ms) });
         async move {
             parked.await;
         }
