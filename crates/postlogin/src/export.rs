@@ -175,12 +175,13 @@ fn resume_task(task: u32, request: u32, status: i32, body: String, now_ms: f64) 
     match TASKS.with_borrow_mut(|tasks| tasks.get_mut(id).and_then(Option::take)) {
         Some(pending) => run(id, pending),
         // Only a shim bug gets here; the login fails rather than hangs.
-        None => answer_outcome(&Outcome::new(
+        None => Outcome::new(
             Err(&Error::action("internal error (unknown task)")),
             Vec::new(),
             Vec::new(),
             &Secrets::default(),
-        )),
+        )
+        .to_json(),
     }
 }
 
@@ -195,7 +196,7 @@ pub extern "C" fn cancel(task: u32) {
 fn run(id: usize, mut task: Task) -> String {
     // Answers arrive only through `resume`, which polls again: the waker has nothing to do.
     match task.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(outcome) => answer_outcome(&outcome),
+        Poll::Ready(outcome) => outcome.to_json(),
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
             // The requests it waits on went to the shim as they were parked (`host.fetch`…).
@@ -204,8 +205,4 @@ fn run(id: usize, mut task: Task) -> String {
             out
         }
     }
-}
-
-fn answer_outcome(outcome: &Outcome) -> String {
-    outcome.to_json()
 }

@@ -67,28 +67,9 @@ impl Outcome {
     /// would put a sorted map's code into Actions that never use one.
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(self.json_len_estimate());
-        self.write_json(&mut out);
-        out
-    }
-
-    /// About how long [`Outcome::to_json`]'s text is, so it is written without growing: a
-    /// value that came as text is most of it.
-    pub(crate) fn json_len_estimate(&self) -> usize {
-        let mut len = 64;
-        for text in &self.logs {
-            len += text.len() + 8;
-        }
-        for command in &self.commands {
-            len += command.api.len() + command.raw_text().map_or(64, str::len) + 48;
-        }
-        len + self.failure.as_ref().map_or(0, String::len)
-    }
-
-    /// Writes [`Outcome::to_json`]'s text at the end of `out`.
-    pub(crate) fn write_json(&self, out: &mut String) {
         out.push('[');
         match &self.failure {
-            Some(failure) => json::write_string(out, failure),
+            Some(failure) => json::write_string(&mut out, failure),
             None => out.push_str("null"),
         }
         out.push_str(",[");
@@ -96,7 +77,7 @@ impl Outcome {
             if index > 0 {
                 out.push(',');
             }
-            json::write_string(out, line);
+            json::write_string(&mut out, line);
         }
         out.push(']');
         for (index, command) in self.commands.iter().enumerate() {
@@ -105,9 +86,23 @@ impl Outcome {
                 earlier.position(|other| other.raw_text() == Some(text))
             });
             out.push(',');
-            command.write_json(out, same);
+            command.write_json(&mut out, same);
         }
         out.push(']');
+        out
+    }
+
+    /// About how long [`Outcome::to_json`]'s text is, so it is written without growing: a
+    /// value that came as text is most of it.
+    fn json_len_estimate(&self) -> usize {
+        let mut len = 64;
+        for text in &self.logs {
+            len += text.len() + 8;
+        }
+        for command in &self.commands {
+            len += command.api.len() + command.raw_text().map_or(64, str::len) + 48;
+        }
+        len + self.failure.as_ref().map_or(0, String::len)
     }
 }
 
