@@ -418,7 +418,7 @@ async function runHandler(handler, event, api) {
         ids.push(request[0]);
         answers.push(perform(request, left));
       }
-      login.parked = [];
+      login.parked.length = 0;
       const [id, status, body, headers] = await (answers.length === 1
         ? answers[0]
         : answers.length > 1

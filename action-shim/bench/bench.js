@@ -551,6 +551,38 @@ function readSizeReport(artifact) {
   }
 }
 
+/**
+ * `total` rounds, each a warm login of every implementation in `loaded` in the order
+ * `orderOf(round)` gives, each checked for the claim `expected`; the times of the rounds after
+ * `warmup` (ms, by round) and the failed logins of each (the first three in `failures`). Counts
+ * each implementation's logins and the requests its logins made.
+ */
+async function interleavedRounds({ loaded, orderOf, total, warmup, event, expected, secrets, servers, failures, label }) {
+  const times = new Map(loaded.map((impl) => [impl, []]));
+  const failed = new Map(loaded.map((impl) => [impl, 0]));
+  let lastProgress = performance.now();
+  for (let round = 0; round < total; round++) {
+    for (const impl of orderOf(round)) {
+      wasm.label = impl.id;
+      const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
+      impl.tokenRequests += servers.token.requests.length;
+      impl.backendRequests += servers.backend.requests.length;
+      impl.logins++;
+      clearRecords(servers);
+      if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
+        failed.set(impl, failed.get(impl) + 1);
+        if (failed.get(impl) <= 3) failures.push(`${impl.id}: login ${round}${label} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
+      }
+      if (round >= warmup) times.get(impl).push(result.ms);
+    }
+    if (performance.now() - lastProgress > 5000) {
+      lastProgress = performance.now();
+      log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
+    }
+  }
+  return { times, failed };
+}
+
 // -------------------------------------------------------------------------------------------
 // Compare mode
 
@@ -575,7 +607,7 @@ async function compare(options, results, failures) {
   const impls = [
     { id: 'artifact', label: 'postlogin artifact', file: options.artifact },
     { id: 'other', label: `other (${path.relative(ROOT, options.compare)})`, file: options.compare },
-    ...IMPLEMENTATIONS(options).slice(1),
+    ...IMPLEMENTATIONS(options).filter((impl) => impl.id !== 'artifact'),
   ];
   for (const impl of impls) {
     if (!fs.existsSync(impl.file)) throw new Error(`${impl.file} does not exist`);
@@ -588,36 +620,24 @@ async function compare(options, results, failures) {
     const expected = backendAnswer(event.user.email);
     wasm.install();
     uniqueWasmPerLabel();
-    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), times: [], failed: 0 }));
+    const loaded = impls.map((impl) => ({ ...impl, action: require(impl.file), cache: new Map(), tokenRequests: 0, backendRequests: 0, logins: 0 }));
     const random = mulberry32(options.seed);
     const total = options.warmup + options.logins;
     log(`\ncompare: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, each round in a random order (seed ${options.seed})`);
-    let lastProgress = performance.now();
-    for (let round = 0; round < total; round++) {
+    const orderOf = () => {
       const order = [...loaded];
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [order[i], order[j]] = [order[j], order[i]];
       }
-      for (const impl of order) {
-        wasm.label = impl.id;
-        const result = await runLogin(impl.action, event, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
-        clearRecords(servers);
-        if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
-          if (++impl.failed <= 3) failures.push(`${impl.id}: login ${round} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
-        }
-        if (round >= options.warmup) impl.times.push(result.ms);
-      }
-      if (performance.now() - lastProgress > 5000) {
-        lastProgress = performance.now();
-        log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
-      }
-    }
-    const times = (id) => loaded.find((impl) => impl.id === id).times;
+      return order;
+    };
+    const rounds = await interleavedRounds({ loaded, orderOf, total, warmup: options.warmup, event, expected, secrets, servers, failures, label: '' });
+    const times = (id) => rounds.times.get(loaded.find((impl) => impl.id === id));
     const paired = (a, b) => stats(times(a).map((ms, round) => ms - times(b)[round]));
     results.compare = {
       other: options.compare,
-      perLogin: Object.fromEntries(loaded.map((impl) => [impl.id, { ...stats(impl.times), failedLogins: impl.failed }])),
+      perLogin: Object.fromEntries(loaded.map((impl) => [impl.id, { ...stats(rounds.times.get(impl)), failedLogins: rounds.failed.get(impl) }])),
       overBaseline: { artifact: paired('artifact', 'baseline'), other: paired('other', 'baseline') },
       artifactOverOther: paired('artifact', 'other'),
     };
@@ -722,29 +742,9 @@ async function benchmark(options, results, failures) {
       const expected = answerFor(roundEvent.user.email);
       const total = options.warmup + options.logins;
       log(`per-login time${label}: ${fmtInt(options.warmup)} warm-up + ${fmtInt(options.logins)} measured logins per implementation, interleaved`);
-      const times = new Map(loaded.map((impl) => [impl, []]));
-      const failed = new Map(loaded.map((impl) => [impl, 0]));
-      let lastProgress = performance.now();
-      for (let round = 0; round < total; round++) {
-        for (let k = 0; k < loaded.length; k++) {
-          const impl = loaded[(round + k) % loaded.length]; // rotate who goes first
-          wasm.label = impl.id;
-          const result = await runLogin(impl.action, roundEvent, { secrets, api: createApi({ cache: impl.cache }), captureOutput: false, timeoutMs: LOGIN_DEADLINE_MS });
-          impl.tokenRequests += servers.token.requests.length;
-          impl.backendRequests += servers.backend.requests.length;
-          impl.logins++;
-          clearRecords(servers);
-          if (result.outcome !== 'ok' || !isDeepStrictEqual(result.claims.accessToken[CLAIM], expected) || !isDeepStrictEqual(result.claims.idToken[CLAIM], expected)) {
-            failed.set(impl, failed.get(impl) + 1);
-            if (failed.get(impl) <= 3) failures.push(`${impl.id}: login ${round}${label} gave ${result.outcome} (${result.reason}) instead of ok with the claim`);
-          }
-          if (round >= options.warmup) times.get(impl).push(result.ms);
-        }
-        if (performance.now() - lastProgress > 5000) {
-          lastProgress = performance.now();
-          log(`  round ${fmtInt(round + 1)}/${fmtInt(total)}`);
-        }
-      }
+      // Rotate who goes first.
+      const orderOf = (round) => loaded.map((_, k) => loaded[(round + k) % loaded.length]);
+      const { times, failed } = await interleavedRounds({ loaded, orderOf, total, warmup: options.warmup, event: roundEvent, expected, secrets, servers, failures, label });
       // Round r of the artifact against round r of the baseline, as for the first login: the
       // machine's speed drifts over a run by more than the difference between the two.
       const [artifact, baseline] = ['artifact', 'baseline'].map((id) => times.get(loaded.find((impl) => impl.id === id)));

@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use crate::base91;
 use crate::manifest::ActionCrate;
-use crate::parking;
 use crate::wasm;
 use crate::CliError;
 
@@ -163,10 +162,16 @@ fn keep_nameable_methods(shim: &str, marker: &str, wasm: &[u8]) -> Result<String
         .split('\'')
         .skip(1)
         .step_by(2)
-        .filter(|path| parking::names(wasm, path))
+        .filter(|path| names(wasm, path))
         .collect();
     let set = format!("new Set({})", serde_json::json!(kept));
     fill_until(shim, marker, ";\n", &set)
+}
+
+/// Whether `text` occurs anywhere in `wasm`.
+fn names(wasm: &[u8], text: &str) -> bool {
+    wasm.windows(text.len())
+        .any(|window| window == text.as_bytes())
 }
 
 /// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm

@@ -14,12 +14,6 @@ use crate::wasm::{for_each_export_in, imports, sections, write_leb, write_name, 
 /// The kinds of parked request: the shim's imports that park them.
 pub const KINDS: [&str; 2] = ["fetch", "sleep"];
 
-/// Whether `text` occurs anywhere in `wasm`.
-pub fn names(wasm: &[u8], text: &str) -> bool {
-    wasm.windows(text.len())
-        .any(|window| window == text.as_bytes())
-}
-
 pub fn can_park(wasm: &[u8]) -> bool {
     imports(wasm)
         .iter()

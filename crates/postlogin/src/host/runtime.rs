@@ -254,8 +254,10 @@ impl RuntimeHost {
             }
             headers.push(']');
             let (url, method) = (request.url(), request.method().as_str());
-            let body = request.body().unwrap_or_default();
-            let body_len = request.body().map_or(usize::MAX, str::len);
+            let (body, body_len) = match request.body() {
+                Some(body) => (body, body.len()),
+                None => ("", usize::MAX),
+            };
             // SAFETY: the shim reads the texts during the call.
             unsafe {
                 host_fetch(
