@@ -77,29 +77,29 @@ function callApi(path, argsJson) {
 // @host.part{
 /**
  * A part of the login's event as JSON text: '' when undefined, '!' when it is not JSON (a
- * cycle, a BigInt). `path` is `[part]` or `[part, key]`; of an object, only its `members` if
- * the wasm names any.
+ * cycle, a BigInt). `path` is `[part]` or `[part, key]`.
  */
-function eventPart({ path, members }) {
+function eventPart(path) {
   try {
-    let value = running.event[path[0]];
-    if (path.length > 1) {
-      value = value?.[path[1]];
-    } else if (members !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      // Copied: as JSON.stringify's list of keys, they would take V8's slow path.
-      const kept = {};
-      for (const key of members) {
-        const member = value[key];
-        if (member !== undefined) kept[key] = member;
-      }
-      value = kept;
-    }
-    return JSON.stringify(value) ?? '';
+    return JSON.stringify(path.length > 1 ? running.event[path[0]]?.[path[1]] : running.event[path[0]]) ?? '';
   } catch {
     return '!';
   }
 }
 // @host.part}
+// @host.member{
+// What `host.member` answers (crates/postlogin/src/host/runtime.rs): of a member, how it
+// crossed, if at all; of a part (asked with no key), what it is.
+const MEMBER_ABSENT = 0; // undefined or null
+const MEMBER_TEXT = 1; // a string, written in
+const MEMBER_JSON = 2; // any other value, written in as JSON
+const MEMBER_TRUE = 3;
+const MEMBER_FALSE = 4;
+const MEMBER_OBJECT = 5; // the part is an object: its members can be asked for
+const MEMBER_NOT_JSON = 6; // a cycle, a BigInt, a getter that throws
+const MEMBER_OTHER = 7; // the part is not an object: it crosses as JSON, to be refused
+
+// @host.member}
 // @host.secrets{
 /**
  * Whether `secrets` has exactly the members `sent` lists (`[name, value, …]`, only strings), in
@@ -151,13 +151,20 @@ function instantiate(wasmModule) {
     return len;
   };
   // @host.part{
-  // A part's name and members are constants in the wasm: read once per address, not per login.
-  // The name's length is checked too, in case one name's bytes start another's.
-  const parts = new Map();
-  const partAt = (name, nameLen, members, membersLen) => {
-    const part = { path: textAt(name, nameLen).split('.'), members: membersLen === 0 ? undefined : textAt(members, membersLen).split(','), nameLen };
-    parts.set(name, part);
-    return part;
+  // (An Action that asks for members asks for parts too: a part that is not an object
+  // crosses as JSON.) A part's path and a member's key are constants in the wasm: read once per address, not
+  // per login. The length is checked too, in case one name's bytes start another's.
+  const names = new Map();
+  const nameAt = (at, len) => {
+    let name = names.get(at);
+    if (name?.length !== len) names.set(at, (name = textAt(at, len)));
+    return name;
+  };
+  const paths = new Map();
+  const pathAt = (at, len) => {
+    let path = paths.get(at);
+    if (path?.len !== len) paths.set(at, (path = Object.assign(textAt(at, len).split('.'), { len })));
+    return path;
   };
   // @host.part}
   // @host.secrets{
@@ -175,11 +182,40 @@ function instantiate(wasmModule) {
       call: (path, pathLen, args, argsLen, out) => give(callApi(textAt(path, pathLen), textAt(args, argsLen)), out),
       // @host.call}
       // @host.part{
-      part: (name, nameLen, members, membersLen, out) => {
-        const part = parts.get(name);
-        return give(eventPart(part?.nameLen === nameLen ? part : partAt(name, nameLen, members, membersLen)), out);
-      },
+      part: (name, nameLen, out) => give(eventPart(pathAt(name, nameLen)), out),
       // @host.part}
+      // @host.member{
+      member: (part, partLen, key, keyLen, out) => {
+        let value;
+        let code = MEMBER_TEXT;
+        try {
+          const path = pathAt(part, partLen);
+          value = path.length > 1 ? running.event[path[0]]?.[path[1]] : running.event[path[0]];
+          if (keyLen === 0) {
+            if (value === undefined || value === null) return MEMBER_ABSENT;
+            return typeof value === 'object' && !Array.isArray(value) ? MEMBER_OBJECT : MEMBER_OTHER;
+          }
+          value = value[nameAt(key, keyLen)];
+          switch (typeof value) {
+            case 'string':
+              break;
+            case 'boolean':
+              return value ? MEMBER_TRUE : MEMBER_FALSE;
+            case 'undefined':
+              return MEMBER_ABSENT;
+            default:
+              if (value === null) return MEMBER_ABSENT;
+              value = JSON.stringify(value);
+              if (value === undefined) return MEMBER_ABSENT; // a function: JSON leaves it out
+              code = MEMBER_JSON;
+          }
+        } catch {
+          return MEMBER_NOT_JSON;
+        }
+        heap().writeUInt32LE(give(value, out), out + 4);
+        return code;
+      },
+      // @host.member}
       // @host.secrets{
       // The login's secrets as JSON text, as `host.part` answers a part, or -1 (`usize::MAX`
       // in the wasm) when they are the ones last sent.

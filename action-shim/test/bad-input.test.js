@@ -212,6 +212,10 @@ const EVENT_CASES = [
   { name: 'user.email is an object', user: { email: { address: 'alice@example.com' } }, ...malformed('user.email: expected a string, found an object') },
   { name: 'user.email_verified is the string "true"', user: { email_verified: 'true' }, ...malformed('user.email_verified: expected a boolean, found a string') },
   { name: 'user.email_verified is the number 1', user: { email_verified: 1 }, ...malformed('user.email_verified: expected a boolean, found a number') },
+  // The user's members cross one by one: strings and booleans as they are, anything else as JSON.
+  { name: 'user.multifactor is a list: enriched', user: { multifactor: ['guardian'] }, expect: {}, requests: BOTH },
+  { name: 'user.multifactor is a string', user: { multifactor: 'guardian' }, ...malformed('user.multifactor: expected an array, found a string') },
+  { name: 'user.multifactor holds a number', user: { multifactor: ['guardian', 7] }, ...malformed('user.multifactor[1]: expected a string, found a number') },
   // Parts of the event decode when the Action reads them: a malformed part it never reads is
   // as harmless as it would be in JavaScript (the native tests pin the failure when it does).
   // The user's identities, enrolled factors and metadata are parts of their own: they do not

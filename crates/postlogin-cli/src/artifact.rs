@@ -19,9 +19,10 @@ const WASM_SLOT: &str = "\"@@POSTLOGIN_WASM@@\"";
 
 /// What the wasm may import: the SDK's (`host`), and wasm-bindgen's one, which the shim
 /// implements as wasm-bindgen's glue does (see [`WASM_BINDGEN_INIT`]).
-const IMPORTS: [(&str, &str); 9] = [
+const IMPORTS: [(&str, &str); 10] = [
     ("host", "call"),
     ("host", "part"),
+    ("host", "member"),
     ("host", "secrets"),
     ("host", "headers"),
     ("host", "parseFloat"),

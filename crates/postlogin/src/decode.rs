@@ -80,14 +80,18 @@ fn kind_of(value: &Value) -> &'static str {
 /// Public only so that `Lazy` can name it in its bounds; the module is private, so nothing
 /// outside the crate can.
 pub trait FromJson: Sized {
-    /// The members of a part of this type that the shim hands over, comma-separated; empty for
-    /// all of them. The others are parts of their own, or not read at all.
-    const MEMBERS: &'static str = "";
-
     fn from_json(value: Value) -> Result<Self, DecodeError>;
 
     fn absent() -> Option<Self> {
         None
+    }
+
+    /// A part of the event still in the shim, read member by member without JSON when this
+    /// type is a struct (see [`Fields::from_host`]); `AsJson` when it is read as JSON text.
+    #[cfg(target_arch = "wasm32")]
+    fn from_host(part: &'static str) -> HostRead<Self> {
+        let _ = part;
+        HostRead::AsJson
     }
 
     /// Why one of the parts of its own it holds (its `Lazy` fields) did not decode, of those
@@ -98,6 +102,17 @@ pub trait FromJson: Sized {
 
     /// Decodes the parts of its own not read yet.
     fn read_parts(&self) {}
+}
+
+/// What reading a part of the event straight from the shim came to.
+#[cfg(target_arch = "wasm32")]
+pub enum HostRead<T> {
+    Decoded(Result<T, DecodeError>),
+    /// Undefined or null.
+    Absent,
+    /// Not read member by member (not a struct, or the part is not an object): ask for its
+    /// JSON text instead.
+    AsJson,
 }
 
 impl FromJson for String {
@@ -144,10 +159,17 @@ impl FromJson for Value {
 }
 
 impl<T: FromJson> FromJson for Option<T> {
-    const MEMBERS: &'static str = T::MEMBERS;
-
     fn from_json(value: Value) -> Result<Self, DecodeError> {
         T::from_json(value).map(Some)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn from_host(part: &'static str) -> HostRead<Self> {
+        match T::from_host(part) {
+            HostRead::Decoded(result) => HostRead::Decoded(result.map(Some)),
+            HostRead::Absent => HostRead::Absent,
+            HostRead::AsJson => HostRead::AsJson,
+        }
     }
 
     fn part_error(&self) -> Option<&DecodeError> {
@@ -184,32 +206,60 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
-/// The members of a JSON object, taken out one field at a time. The first error is kept aside
-/// rather than returned at once: with no early return per field, a struct's conversion is a
-/// straight run of calls instead of a cascade of partial drops (which dominated the wasm).
+/// The members of an object, taken out one field at a time: from parsed JSON, or, for a part
+/// of the event still in the shim, asked of it one by one (`host.member`), so a struct part
+/// crosses without JSON on either side. The first error is kept aside rather than returned at
+/// once: with no early return per field, a struct's conversion is a straight run of calls
+/// instead of a cascade of partial drops (which dominated the wasm).
 pub(crate) struct Fields {
-    members: Map<String, Value>,
+    members: Members,
     error: Option<DecodeError>,
+}
+
+enum Members {
+    Parsed(Map<String, Value>),
+    /// The part of the event at this path, in the shim.
+    #[cfg(target_arch = "wasm32")]
+    Host(&'static str),
 }
 
 impl Fields {
     pub(crate) fn of(value: Value) -> Result<Fields, DecodeError> {
         match value {
             Value::Object(members) => Ok(Fields {
-                members,
+                members: Members::Parsed(members),
                 error: None,
             }),
             other => Err(DecodeError::mismatch("an object", &other)),
         }
     }
 
+    /// A struct part of the event, decoded by `decode` from its members as the shim hands
+    /// them over, when the part is an object.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_host<T>(
+        part: &'static str,
+        decode: impl FnOnce(Fields) -> Result<T, DecodeError>,
+    ) -> HostRead<T> {
+        use crate::host::runtime::{event_part_kind, PartKind};
+        match event_part_kind(part) {
+            PartKind::Object => HostRead::Decoded(decode(Fields {
+                members: Members::Host(part),
+                error: None,
+            })),
+            PartKind::Absent => HostRead::Absent,
+            PartKind::Other => HostRead::AsJson,
+        }
+    }
+
     /// Field `key` as a `T`; null counts as absent, as it does in Auth0's own code. On error,
-    /// a placeholder: [`Fields::finish`] reports the error instead of the value.
+    /// a placeholder: [`Fields::finish`] reports the error instead of the value. `'static`:
+    /// the shim knows a key by its address after the first login.
     ///
-    /// Only the match below is generic: every struct field instantiates it, so the map lookup
+    /// Only the match below is generic: every struct field instantiates it, so the lookup
     /// and the error bookkeeping live in the non-generic helpers.
     #[inline(never)]
-    pub(crate) fn take<T: FromJson + Default>(&mut self, key: &str) -> T {
+    pub(crate) fn take<T: FromJson + Default>(&mut self, key: &'static str) -> T {
         let result = match self.remove(key) {
             None => T::absent().ok_or(None),
             Some(value) => T::from_json(value).map_err(Some),
@@ -221,27 +271,43 @@ impl Fields {
     }
 
     /// Field `key` as a part of its own, decoded when the Action first reads it (see `Lazy`),
-    /// and named `path` in errors. In WebAssembly the shim leaves such fields out of the part
-    /// they belong to, so an absent one is asked of it by `path` when read.
+    /// and named `path` in errors. In WebAssembly a part read member by member leaves such
+    /// fields in the shim, to be asked for by `path` when read.
     pub(crate) fn lazy<T>(&mut self, key: &str, path: &'static str) -> Lazy<T> {
-        match self.remove(key) {
-            Some(value) => {
-                let mut lazy = Lazy::<T>::named(path);
-                lazy.part_mut().set_value(value);
-                lazy
-            }
+        match &mut self.members {
+            Members::Parsed(members) => match take_member(members, key) {
+                Some(value) => {
+                    let mut lazy = Lazy::<T>::named(path);
+                    lazy.part_mut().set_value(value);
+                    lazy
+                }
+                None => Lazy::named(path),
+            },
             #[cfg(target_arch = "wasm32")]
-            None => Lazy::from_host(path),
-            #[cfg(not(target_arch = "wasm32"))]
-            None => Lazy::named(path),
+            Members::Host(_) => Lazy::from_host(path),
         }
     }
 
-    /// The value is taken out in place (null stays behind): `BTreeMap::remove` would bring
-    /// the tree's rebalancing code, kilobytes of wasm, for maps that are dropped right after.
-    fn remove(&mut self, key: &str) -> Option<Value> {
-        let value = std::mem::take(self.members.get_mut(key)?);
-        (!value.is_null()).then_some(value)
+    /// The member `key`, if it is there and not null. One the shim cannot write as JSON
+    /// reads as absent, and its error is recorded.
+    fn remove(&mut self, key: &'static str) -> Option<Value> {
+        match &mut self.members {
+            Members::Parsed(members) => take_member(members, key),
+            #[cfg(target_arch = "wasm32")]
+            Members::Host(part) => {
+                use crate::host::runtime::{event_member, Member};
+                match event_member(part, key) {
+                    Member::Absent => None,
+                    Member::Text(text) => Some(Value::String(text)),
+                    Member::Bool(value) => Some(Value::Bool(value)),
+                    Member::Json(text) => crate::json::parse(&text).filter(|v| !v.is_null()),
+                    Member::NotJson => {
+                        self.record(key, Some(DecodeError::not_json()));
+                        None
+                    }
+                }
+            }
+        }
     }
 
     /// Keeps the first error: `None` stands for "missing".
@@ -262,6 +328,13 @@ impl Fields {
     }
 }
 
+/// The value is taken out in place (null stays behind): `BTreeMap::remove` would bring the
+/// tree's rebalancing code, kilobytes of wasm, for maps that are dropped right after.
+fn take_member(members: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    let value = std::mem::take(members.get_mut(key)?);
+    (!value.is_null()).then_some(value)
+}
+
 /// Declares a struct of the event together with its conversion from JSON: each field names the
 /// JSON key it comes from. Unknown keys are ignored; Auth0 adds fields over time.
 macro_rules! json_struct {
@@ -278,12 +351,24 @@ macro_rules! json_struct {
             $( $(#[$field_meta])* pub $field: $type, )*
         }
 
-        impl $crate::decode::FromJson for $name {
+        impl $name {
             #[inline(never)]
-            fn from_json(value: serde_json::Value) -> Result<Self, $crate::decode::DecodeError> {
-                let mut fields = $crate::decode::Fields::of(value)?;
+            fn from_fields(
+                mut fields: $crate::decode::Fields,
+            ) -> Result<Self, $crate::decode::DecodeError> {
                 let decoded = $name { $( $field: fields.take($key), )* };
                 fields.finish(decoded)
+            }
+        }
+
+        impl $crate::decode::FromJson for $name {
+            fn from_json(value: serde_json::Value) -> Result<Self, $crate::decode::DecodeError> {
+                Self::from_fields($crate::decode::Fields::of(value)?)
+            }
+
+            #[cfg(target_arch = "wasm32")]
+            fn from_host(part: &'static str) -> $crate::decode::HostRead<Self> {
+                $crate::decode::Fields::from_host(part, Self::from_fields)
             }
         }
     };

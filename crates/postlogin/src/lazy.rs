@@ -56,10 +56,8 @@ impl RawPart {
 
     /// The part's JSON, once; `None` when it is absent or null. Text that is not JSON (the shim
     /// only sends `JSON.stringify` output) reads as null, as a missing part does; a part the
-    /// shim cannot write as JSON at all is an error. From the shim, only `members` of it (see
-    /// `FromJson::MEMBERS`).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(unused_variables))]
-    fn take(&self, members: &'static str) -> Result<Option<Value>, DecodeError> {
+    /// shim cannot write as JSON at all is an error.
+    fn take(&self) -> Result<Option<Value>, DecodeError> {
         let raw = self.raw.borrow_mut().take();
         let value = match raw {
             None => None,
@@ -68,7 +66,7 @@ impl RawPart {
             Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
             Some(Raw::Host) => {
-                let text = crate::host::runtime::event_part(self.name, members);
+                let text = crate::host::runtime::event_part(self.name);
                 match text.as_str() {
                     "" => None,
                     "!" => return Err(DecodeError::not_json()),
@@ -77,6 +75,12 @@ impl RawPart {
             }
         };
         Ok(value.filter(|value| !value.is_null()))
+    }
+
+    /// Whether the part is still in the shim, not read yet.
+    #[cfg(target_arch = "wasm32")]
+    fn in_host(&self) -> bool {
+        matches!(*self.raw.borrow(), Some(Raw::Host))
     }
 }
 
@@ -138,18 +142,35 @@ impl<T: FromJson + Default> Lazy<T> {
     }
 }
 
+impl<T: FromJson> Lazy<T> {
+    /// The part as its type: a struct still in the shim member by member, anything else from
+    /// its JSON.
+    fn decode(&self) -> Result<T, DecodeError> {
+        let name = self.part.name;
+        let absent = || T::absent().ok_or_else(|| DecodeError::missing(name));
+        #[cfg(target_arch = "wasm32")]
+        if self.part.in_host() {
+            use crate::decode::HostRead;
+            match T::from_host(name) {
+                HostRead::Decoded(result) => return result.map_err(|err| err.at(name.to_owned())),
+                HostRead::Absent => return absent(),
+                HostRead::AsJson => {}
+            }
+        }
+        match self.part.take() {
+            Err(err) => Err(err.at(name.to_owned())),
+            Ok(None) => absent(),
+            Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
+        }
+    }
+}
+
 impl<T: FromJson + Default> Deref for Lazy<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
         self.decoded.get_or_init(|| {
-            let name = self.part.name;
-            let result = match self.part.take(T::MEMBERS) {
-                Err(err) => Err(err.at(name.to_owned())),
-                Ok(None) => T::absent().ok_or_else(|| DecodeError::missing(name)),
-                Ok(Some(value)) => T::from_json(value).map_err(|err| err.at(name.to_owned())),
-            };
-            Box::new(result.unwrap_or_else(|err| {
+            Box::new(self.decode().unwrap_or_else(|err| {
                 let _ = self.error.set(Box::new(err));
                 T::default()
             }))

@@ -32,17 +32,24 @@ extern "C" {
         out: *mut *mut u8,
     ) -> usize;
 
-    /// The shim's `host.part(name, members)`: the login's `event[name]` (`event[a][b]` for a
-    /// name `a.b`), only its `members` if any (comma-separated), as JSON text; `""` when it is
-    /// undefined, `"!"` when it cannot be written as JSON (a cycle, a BigInt).
+    /// The shim's `host.part(name)`: the login's `event[name]` (`event[a][b]` for a name
+    /// `a.b`) as JSON text; `""` when it is undefined, `"!"` when it cannot be written as JSON
+    /// (a cycle, a BigInt).
     #[link_name = "part"]
-    fn host_part(
-        name: *const u8,
-        name_len: usize,
-        members: *const u8,
-        members_len: usize,
-        out: *mut *mut u8,
-    ) -> usize;
+    fn host_part(name: *const u8, name_len: usize, out: *mut *mut u8) -> usize;
+
+    /// The shim's `host.member(part, key)`: the member `key` of the login's `event[part]`, as
+    /// a [`Member`] code; text (a string as it is, any other value as JSON) is written in as
+    /// `abi` says, its address stored at `out[0]` and its length at `out[1]`. An empty `key`
+    /// asks what the part itself is (a [`PartKind`] code).
+    #[link_name = "member"]
+    fn host_member(
+        part: *const u8,
+        part_len: usize,
+        key: *const u8,
+        key_len: usize,
+        out: *mut [usize; 2],
+    ) -> u32;
 
     /// The shim's `host.secrets()`: the login's `event.secrets` as JSON text, as `host.part`
     /// answers a part; or, when they are the same as the ones it last sent this instance,
@@ -86,20 +93,83 @@ fn call_host(api: &str, args: &str) -> String {
     })
 }
 
-/// The part `name` of the event of the login being run, only its `members` if any, as JSON
-/// text (see `host_part`). `'static`: the shim reads a name and its members once per address
-/// and then knows them by the name's address alone.
-pub(crate) fn event_part(name: &'static str, members: &'static str) -> String {
+/// The part `name` of the event of the login being run, as JSON text (see `host_part`).
+/// `'static`: the shim reads a name once per address and then knows it by its address alone.
+pub(crate) fn event_part(name: &'static str) -> String {
     // SAFETY: as for `call_host`.
-    abi::received(|out| unsafe {
-        host_part(
-            name.as_ptr(),
-            name.len(),
-            members.as_ptr(),
-            members.len(),
-            out,
+    abi::received(|out| unsafe { host_part(name.as_ptr(), name.len(), out) })
+}
+
+/// A member of a part of the event (`host.member`): strings and booleans cross as they are,
+/// anything else as JSON text.
+pub(crate) enum Member {
+    /// Undefined or null.
+    Absent,
+    Text(String),
+    Bool(bool),
+    Json(String),
+    /// A value that cannot be written as JSON (a BigInt, a cycle).
+    NotJson,
+}
+
+/// What a part of the event is, before its members are read one by one.
+pub(crate) enum PartKind {
+    /// Undefined or null.
+    Absent,
+    Object,
+    /// Anything else, read as JSON text to be refused with what it is.
+    Other,
+}
+
+/// `host.member`'s codes (the shim's `MEMBER_*`).
+const ABSENT: u32 = 0;
+const TEXT: u32 = 1;
+const JSON: u32 = 2;
+const TRUE: u32 = 3;
+const FALSE: u32 = 4;
+const OBJECT: u32 = 5;
+
+/// Asks `host.member`; the text it wrote, if any.
+fn ask_member(part: &'static str, key: &'static str) -> (u32, String) {
+    let mut text = [0usize; 2];
+    // SAFETY: the shim reads the two names during the call, and writes text only where `abi`
+    // says, storing its address and length in `text`.
+    let code = unsafe {
+        host_member(
+            part.as_ptr(),
+            part.len(),
+            key.as_ptr(),
+            key.len(),
+            &mut text,
         )
-    })
+    };
+    let text = match code {
+        // SAFETY: as `abi::received`.
+        TEXT | JSON => unsafe { abi::take(text[0] as *mut u8, text[1]) },
+        _ => String::new(),
+    };
+    (code, text)
+}
+
+/// The member `key` of the part `part` of the login's event; `'static` as for `event_part`.
+pub(crate) fn event_member(part: &'static str, key: &'static str) -> Member {
+    match ask_member(part, key) {
+        (ABSENT, _) => Member::Absent,
+        (TEXT, text) => Member::Text(text),
+        (JSON, text) => Member::Json(text),
+        (TRUE, _) => Member::Bool(true),
+        (FALSE, _) => Member::Bool(false),
+        _ => Member::NotJson,
+    }
+}
+
+/// What the part `part` of the login's event is.
+pub(crate) fn event_part_kind(part: &'static str) -> PartKind {
+    match ask_member(part, "").0 {
+        ABSENT => PartKind::Absent,
+        OBJECT => PartKind::Object,
+        _ => PartKind::Other,
+    }
 }
 
 /// The login's secrets as JSON text (see `host_secrets`); `None` when they are the same as the
