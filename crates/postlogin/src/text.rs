@@ -34,10 +34,15 @@ fn digits(mut n: u64, radix: u64, width: usize) -> String {
         buffer[start] = b"0123456789abcdef"[(n % radix) as usize];
         n /= radix;
     }
-    buffer[start..]
-        .iter()
-        .map(|&digit| char::from(digit))
-        .collect()
+    from_ascii(buffer[start..].to_vec())
+}
+
+/// Text of bytes known to be ASCII, without checking them again (`String::from_utf8` would
+/// walk them once more, for an error that cannot happen).
+pub(crate) fn from_ascii(bytes: Vec<u8>) -> String {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: ASCII is UTF-8; every caller writes ASCII bytes only.
+    unsafe { String::from_utf8_unchecked(bytes) }
 }
 
 #[cfg(test)]

@@ -125,7 +125,13 @@ fn host_of(authority_and_path: &str) -> &str {
 /// `text` up to the first of the ASCII bytes `stops`. Bytes, not a `char` pattern: that
 /// machinery walks the text a character at a time, and a secret's URL is read on every login.
 pub(crate) fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
-    let end = text.bytes().position(|byte| stops.contains(&byte));
+    #[expect(
+        clippy::manual_contains,
+        reason = "`contains` calls `memchr` once per byte"
+    )]
+    let end = text
+        .bytes()
+        .position(|byte| stops.iter().any(|&stop| stop == byte));
     // An ASCII byte always starts a character: the slice cannot fail.
     end.and_then(|end| text.get(..end)).unwrap_or(text)
 }
@@ -156,15 +162,27 @@ pub(crate) fn split_scheme(text: &str) -> Option<(&str, &str)> {
 pub fn encode_component(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len() * 3);
-    for &byte in text.as_bytes() {
+    // Runs of unreserved bytes are copied whole: a `push` per byte was a call per byte.
+    let (bytes, mut run) = (text.as_bytes(), 0);
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "`enumerate()` is a call per byte here"
+    )]
+    for at in 0..bytes.len() {
+        let byte = bytes[at];
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 15)] as char);
+            continue;
         }
+        // `get` rather than indexing, as in `json::write_string`. A run that is not empty
+        // holds whole characters (every byte of a non-ASCII one is escaped); an empty one
+        // may fall inside a character, where `get` gives nothing, which is what it holds.
+        out.push_str(text.get(run..at).unwrap_or_default());
+        out.push('%');
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 15)]));
+        run = at + 1;
     }
+    out.push_str(text.get(run..).unwrap_or_default());
     out
 }
 
