@@ -60,7 +60,7 @@ round-robin in one process against the same token endpoint and backend on 127.0.
                         as many again with a large user (a social identity, metadata),
                         and again with a large backend answer (roles, permissions)
   --warmup N            unmeasured logins per implementation first              (default 200)
-  --first-login-runs N  fresh processes per implementation for the first login  (default 15)
+  --first-login-runs N  fresh processes per implementation for the first login  (default 41)
   --memory-logins N     artifact logins for the memory-growth measurement       (default 20000)
   --memory-warmup N     artifact logins before the memory start snapshot        (default 2000)
   --memory-all          measure memory growth of the baseline and the seed too
@@ -111,7 +111,7 @@ function parseArgs(argv) {
   const options = {
     logins: 2000,
     warmup: 200,
-    firstLoginRuns: 15,
+    firstLoginRuns: 41,
     memoryLogins: 20000,
     memoryWarmup: 2000,
     memoryAll: false,

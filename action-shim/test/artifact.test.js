@@ -212,6 +212,31 @@ describe('compiled artifact', { skip }, () => {
     }
   });
 
+  test('a member of the user that is not JSON fails the login, named, with no request', async () => {
+    // Auth0's events are JSON, so only a direct call can hand over a BigInt or a cycle: the
+    // user's members cross one by one, and the one that cannot is named.
+    const servers = await startServers();
+    try {
+      const action = require(ARTIFACT);
+      const secrets = {
+        auth0_domain: servers.token.url, client_id: 'member-test', client_secret: 'CS-member-secret',
+        audience: 'aud', backend_url: servers.backend.url,
+      };
+      const cycle = {};
+      cycle.self = cycle;
+      for (const [member, value] of [['name', 10n], ['nickname', cycle]]) {
+        const { api, state } = createApi();
+        const user = { user_id: 'u', email: 'a@example.com', email_verified: true, [member]: value };
+        await action.onExecutePostLogin({ user, secrets }, api);
+        assert.deepEqual(state.denied, { reason: `enrich-from-backend: malformed event: user.${member}: not JSON (a cycle or a BigInt)` });
+        assert.deepEqual(state.idToken.claims, {});
+      }
+      assert.equal(servers.token.requests.length + servers.backend.requests.length, 0);
+    } finally {
+      await servers.close();
+    }
+  });
+
   test('deny reasons are "<action>: <what failed>"', async () => {
     const action = require(ARTIFACT);
     const event = { user: { user_id: 'u', email: 'a@example.com', email_verified: true } };
