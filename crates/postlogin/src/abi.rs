@@ -7,7 +7,8 @@
 //! - Text out of an export: the export returns the address of a `[ptr, len]` pair; the text stays
 //!   alive until the next export call that answers text.
 //! - Text out of an import: the shim writes the text in as above, stores its address at the
-//!   `out` address the wasm passed, and returns its length.
+//!   `out` address the wasm passed, and returns its length. `host.member`, which answers a
+//!   code, stores the length after the address instead (`runtime::event_member`).
 //!
 //! wasm-bindgen still processes the module (wasm-pack runs it; it exports `postlogin_configure`):
 //! it adds an externref table the shim initialises and nothing else the shim uses.
