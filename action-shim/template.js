@@ -75,13 +75,16 @@ function callApi(path, argsJson) {
 }
 // @host.call}
 // @host.part{
+/** The part of the login's event at `path`, `[part]` or `[part, key]`. */
+const partOf = (path) => (path.length > 1 ? running.event[path[0]]?.[path[1]] : running.event[path[0]]);
+
 /**
  * A part of the login's event as JSON text: '' when undefined, '!' when it is not JSON (a
- * cycle, a BigInt). `path` is `[part]` or `[part, key]`.
+ * cycle, a BigInt).
  */
 function eventPart(path) {
   try {
-    return JSON.stringify(path.length > 1 ? running.event[path[0]]?.[path[1]] : running.event[path[0]]) ?? '';
+    return JSON.stringify(partOf(path)) ?? '';
   } catch {
     return '!';
   }
@@ -98,7 +101,6 @@ const MEMBER_FALSE = 4;
 const MEMBER_OBJECT = 5; // the part is an object: its members can be asked for
 const MEMBER_NOT_JSON = 6; // a cycle, a BigInt, a getter that throws
 const MEMBER_OTHER = 7; // the part is not an object: it crosses as JSON, to be refused
-
 // @host.member}
 // @host.secrets{
 /**
@@ -152,8 +154,9 @@ function instantiate(wasmModule) {
   };
   // @host.part{
   // (An Action that asks for members asks for parts too: a part that is not an object
-  // crosses as JSON.) A part's path and a member's key are constants in the wasm: read once per address, not
-  // per login. The length is checked too, in case one name's bytes start another's.
+  // crosses as JSON.) A part's path and a member's key are constants in the wasm: read once
+  // per address, not per login. The length is checked too, in case one name's bytes start
+  // another's.
   const names = new Map();
   const nameAt = (at, len) => {
     let name = names.get(at);
@@ -189,8 +192,7 @@ function instantiate(wasmModule) {
         let value;
         let code = MEMBER_TEXT;
         try {
-          const path = pathAt(part, partLen);
-          value = path.length > 1 ? running.event[path[0]]?.[path[1]] : running.event[path[0]];
+          value = partOf(pathAt(part, partLen));
           if (keyLen === 0) {
             if (value === undefined || value === null) return MEMBER_ABSENT;
             return typeof value === 'object' && !Array.isArray(value) ? MEMBER_OBJECT : MEMBER_OTHER;

@@ -45,6 +45,43 @@ pub(crate) fn from_ascii(bytes: Vec<u8>) -> String {
     unsafe { String::from_utf8_unchecked(bytes) }
 }
 
+/// Appends `text` to `out` with each byte that `keep` refuses written by `escape` instead:
+/// the runs in between are copied whole (a `push` per byte is a call per byte in this
+/// size-optimised build). `escape` must be given every byte of a non-ASCII character, or
+/// none.
+pub(crate) fn push_escaped(
+    out: &mut String,
+    text: &str,
+    keep: impl Fn(u8) -> bool,
+    escape: impl Fn(&mut String, u8),
+) {
+    let (bytes, mut run) = (text.as_bytes(), 0);
+    // An index, not `enumerate()`: that is a call per byte here too.
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "`enumerate()` is a call per byte here"
+    )]
+    for at in 0..bytes.len() {
+        if keep(bytes[at]) {
+            continue;
+        }
+        // `get` rather than indexing: a str index that could panic links `Debug for char` and
+        // its Unicode tables into every Action. A run that is not empty holds whole
+        // characters; an empty one may fall inside a character, where `get` gives nothing,
+        // which is what it holds.
+        out.push_str(text.get(run..at).unwrap_or_default());
+        escape(out, bytes[at]);
+        run = at + 1;
+    }
+    out.push_str(text.get(run..).unwrap_or_default());
+}
+
+/// `byte` as two hexadecimal digits out of `digits` (upper or lower case).
+pub(crate) fn push_hex(out: &mut String, byte: u8, digits: &[u8; 16]) {
+    out.push(char::from(digits[usize::from(byte >> 4)]));
+    out.push(char::from(digits[usize::from(byte & 15)]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

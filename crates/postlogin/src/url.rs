@@ -160,29 +160,16 @@ pub(crate) fn split_scheme(text: &str) -> Option<(&str, &str)> {
 /// Percent-encodes everything but RFC 3986's unreserved characters, so the result is safe as a
 /// path segment, a query key or a query value alike (`+`, `/`, `?`, `#`, `%`, `@` included).
 pub fn encode_component(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len() * 3);
-    // Runs of unreserved bytes are copied whole: a `push` per byte was a call per byte.
-    let (bytes, mut run) = (text.as_bytes(), 0);
-    #[expect(
-        clippy::needless_range_loop,
-        reason = "`enumerate()` is a call per byte here"
-    )]
-    for at in 0..bytes.len() {
-        let byte = bytes[at];
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            continue;
-        }
-        // `get` rather than indexing, as in `json::write_string`. A run that is not empty
-        // holds whole characters (every byte of a non-ASCII one is escaped); an empty one
-        // may fall inside a character, where `get` gives nothing, which is what it holds.
-        out.push_str(text.get(run..at).unwrap_or_default());
-        out.push('%');
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 15)]));
-        run = at + 1;
-    }
-    out.push_str(text.get(run..).unwrap_or_default());
+    crate::text::push_escaped(
+        &mut out,
+        text,
+        |byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~'),
+        |out, byte| {
+            out.push('%');
+            crate::text::push_hex(out, byte, b"0123456789ABCDEF");
+        },
+    );
     out
 }
 
