@@ -212,9 +212,10 @@ describe('compiled artifact', { skip }, () => {
     }
   });
 
-  test('a member of the user that is not JSON fails the login, named, with no request', async () => {
-    // Auth0's events are JSON, so only a direct call can hand over a BigInt or a cycle: the
-    // user's members cross one by one, and the one that cannot is named.
+  test('a member of the user it reads that is not JSON fails the login, named; one it does not read is never touched', async () => {
+    // Auth0's events are JSON, so only a direct call can hand over a BigInt or a cycle. The
+    // Action reads the verified email alone (`Event::verified_email`): two members cross, and
+    // nothing else of the user.
     const servers = await startServers();
     try {
       const action = require(ARTIFACT);
@@ -224,7 +225,7 @@ describe('compiled artifact', { skip }, () => {
       };
       const cycle = {};
       cycle.self = cycle;
-      for (const [member, value] of [['name', 10n], ['nickname', cycle]]) {
+      for (const [member, value] of [['email', 10n], ['email_verified', cycle]]) {
         const { api, state } = createApi();
         const user = { user_id: 'u', email: 'a@example.com', email_verified: true, [member]: value };
         await action.onExecutePostLogin({ user, secrets }, api);
@@ -232,6 +233,13 @@ describe('compiled artifact', { skip }, () => {
         assert.deepEqual(state.idToken.claims, {});
       }
       assert.equal(servers.token.requests.length + servers.backend.requests.length, 0);
+      const { api, state } = createApi();
+      const user = { user_id: 10n, email: 'a@example.com', email_verified: true, nickname: cycle };
+      Object.defineProperty(user, 'name', { get() { throw new Error('the Action read user.name'); }, enumerable: true });
+      await action.onExecutePostLogin({ user, secrets }, api);
+      assert.equal(state.denied, null);
+      assert.ok(state.idToken.claims['http://test.org/extra_info'], 'enriched');
+      assert.equal(servers.backend.requests.length, 1);
     } finally {
       await servers.close();
     }

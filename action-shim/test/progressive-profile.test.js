@@ -75,6 +75,27 @@ describe('progressive-profile (compiled)', { skip }, () => {
     assert.ok(result.logs.text.includes('redirect.validateToken failed'), result.logs.text);
   });
 
+  test('the user, read whole, is checked member by member, and a bad one named (policy: continue)', async () => {
+    const used = secrets();
+    const cases = [
+      [{ multifactor: ['guardian'] }, null],
+      [{ multifactor: 'guardian' }, 'user.multifactor: expected an array, found a string'],
+      [{ multifactor: ['guardian', 7] }, 'user.multifactor[1]: expected a string, found a number'],
+      [{ user_id: 12345 }, 'user.user_id: expected a string, found a number'],
+      [{ email_verified: 'yes' }, 'user.email_verified: expected a boolean, found a string'],
+    ];
+    for (const [user, message] of cases) {
+      const result = await login(makeEvent(user), used);
+      assert.equal(result.outcome, 'ok', result.reason);
+      if (message === null) {
+        assert.equal(result.redirect.url, FORM);
+      } else {
+        assert.equal(result.redirect, null);
+        assert.ok(result.logs.text.includes(`progressive-profile: malformed event: ${message} (login continues`), result.logs.text);
+      }
+    }
+  });
+
   test('logins with no browser, and users who answered already, are not redirected', async () => {
     const used = secrets();
     const refresh = makeEvent();

@@ -295,14 +295,10 @@ impl Fields {
             Members::Parsed(members) => take_member(members, key),
             #[cfg(target_arch = "wasm32")]
             Members::Host(part) => {
-                use crate::host::runtime::{event_member, Member};
-                match event_member(part, key) {
-                    Member::Absent => None,
-                    Member::Text(text) => Some(Value::String(text)),
-                    Member::Bool(value) => Some(Value::Bool(value)),
-                    Member::Json(text) => crate::json::parse(&text).filter(|v| !v.is_null()),
-                    Member::NotJson => {
-                        self.record(key, Some(DecodeError::not_json()));
+                match host_member(crate::host::runtime::event_member(part, key)) {
+                    Ok(value) => value,
+                    Err(err) => {
+                        self.record(key, Some(err));
                         None
                     }
                 }
@@ -326,6 +322,21 @@ impl Fields {
             None => Ok(decoded),
         }
     }
+}
+
+/// A member as the shim handed it over: `None` when absent or null.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn host_member(
+    member: crate::host::runtime::Member,
+) -> Result<Option<Value>, DecodeError> {
+    use crate::host::runtime::Member;
+    Ok(match member {
+        Member::Absent => None,
+        Member::Text(text) => Some(Value::String(text)),
+        Member::Bool(value) => Some(Value::Bool(value)),
+        Member::Json(text) => crate::json::parse(&text).filter(|value| !value.is_null()),
+        Member::NotJson => return Err(DecodeError::not_json()),
+    })
 }
 
 /// The value is taken out in place (null stays behind): `BTreeMap::remove` would bring the

@@ -4,6 +4,8 @@
 //! ignored, everything but `user.user_id` is optional, and free-form objects (metadata, query,
 //! geoip, …) stay dynamic JSON.
 
+use std::cell::OnceCell;
+
 use serde_json::Value;
 
 use crate::decode::{json_struct, DecodeError, Fields, FromJson};
@@ -26,6 +28,8 @@ macro_rules! event_parts {
             /// Decoded at once: failure messages are scrubbed of their values.
             pub secrets: Secrets,
             $( $(#[$meta])* pub $field: Lazy<$type>, )*
+            /// What [`Event::verified_email`] read, when it read the two members on their own.
+            verified_email_read: OnceCell<Result<Option<String>, DecodeError>>,
         }
 
         impl Event {
@@ -34,6 +38,7 @@ macro_rules! event_parts {
                 Event {
                     secrets: Secrets::default(),
                     $( $field: Lazy::named(stringify!($field)), )*
+                    verified_email_read: OnceCell::new(),
                 }
             }
 
@@ -43,6 +48,7 @@ macro_rules! event_parts {
                 Ok(Event {
                     secrets: secrets_from_host()?,
                     $( $field: Lazy::from_host(stringify!($field)), )*
+                    verified_email_read: OnceCell::new(),
                 })
             }
 
@@ -57,7 +63,8 @@ macro_rules! event_parts {
 
             /// The first part the Action read that did not fit its type, as the login's error.
             pub(crate) fn read_error(&self) -> Option<Error> {
-                first([$( self.$field.error(), )*])
+                let email = self.verified_email_read.get().and_then(|read| read.as_ref().err());
+                first([$( self.$field.error(), )* email])
             }
 
             /// Decodes every part not read yet; the first that does not fit, as an error.
@@ -130,6 +137,25 @@ fn first<const N: usize>(errors: [Option<&DecodeError>; N]) -> Option<Error> {
 }
 
 impl Event {
+    /// The user's email, only when Auth0 says it is verified (as [`User::verified_email`]).
+    ///
+    /// Reads `user.email` and `user.email_verified` and nothing else of the user, unless the
+    /// Action has read `event.user` whole already: in WebAssembly the other members never
+    /// cross from the shim, and a login pays only for these two. As with a part the Action
+    /// never reads, a malformed member it does not read goes unnoticed; one of these two fails
+    /// the login as a malformed event, as reading the whole user would.
+    pub fn verified_email(&self) -> Option<&str> {
+        if let Some(user) = self.user.read() {
+            return user.verified_email();
+        }
+        let read = self.verified_email_read.get_or_init(|| {
+            let email: Option<String> = self.user.member("email")?;
+            let verified: Option<bool> = self.user.member("email_verified")?;
+            Ok(email.filter(|email| verified == Some(true) && !email.is_empty()))
+        });
+        read.as_ref().ok()?.as_deref()
+    }
+
     /// Decodes the event from JSON text (as the Auth0 editor's Test tab holds it).
     /// An error names the failing field (`user.email_verified: expected a boolean, found a
     /// string`) and never echoes a value, which could be a secret.
@@ -891,6 +917,89 @@ mod tests {
                     vec!["https://example.com/verified".into(), json!(false)]
                 )]
             );
+        }
+
+        /// `Event::verified_email` on `user` (JSON text, as the harness and the shim hand it
+        /// over): the email, and the login's error afterwards.
+        fn verified_email_of(user: &str) -> (Option<String>, Option<String>) {
+            let text = if user.is_empty() {
+                "{}".to_owned()
+            } else {
+                format!(r#"{{"user": {user}}}"#)
+            };
+            let event = Event::from_json_text_lazily(&text).unwrap();
+            let email = event.verified_email().map(str::to_owned);
+            (email, event.read_error().map(|err| err.to_string()))
+        }
+
+        #[test]
+        fn the_verified_email_reads_two_members_with_the_whole_users_rules() {
+            let ok = |email: &str| (Some(email.to_owned()), None);
+            let none = (None, None);
+            let malformed = |message: &str| (None, Some(format!("malformed event: {message}")));
+            let cases = [
+                (
+                    r#"{"user_id": "u", "email": "a@b.c", "email_verified": true}"#,
+                    ok("a@b.c"),
+                ),
+                (
+                    r#"{"email": "a@b.c", "email_verified": false}"#,
+                    none.clone(),
+                ),
+                (r#"{"email": "a@b.c"}"#, none.clone()),
+                (r#"{"email": "", "email_verified": true}"#, none.clone()),
+                (r#"{"email": null, "email_verified": null}"#, none.clone()),
+                (
+                    r#"{"email": 42, "email_verified": true}"#,
+                    malformed("user.email: expected a string, found a number"),
+                ),
+                (
+                    r#"{"email": "a@b.c", "email_verified": "true"}"#,
+                    malformed("user.email_verified: expected a boolean, found a string"),
+                ),
+                ("", malformed("missing field `user`")),
+                ("null", malformed("missing field `user`")),
+                (
+                    r#""auth0|1""#,
+                    malformed("user: expected an object, found a string"),
+                ),
+                // The rest of the user is not read, so not checked: as in JavaScript.
+                (
+                    r#"{"user_id": 5, "name": [], "email": "a@b.c", "email_verified": true}"#,
+                    ok("a@b.c"),
+                ),
+            ];
+            for (user, expected) in cases {
+                assert_eq!(verified_email_of(user), expected, "user {user}");
+            }
+            // Reading the whole user gives the same errors for the two members.
+            for user in [
+                r#"{"user_id": "u", "email": 42}"#,
+                r#"{"user_id": "u", "email_verified": 1}"#,
+            ] {
+                let event =
+                    Event::from_json_text_lazily(&format!(r#"{{"user": {user}}}"#)).unwrap();
+                let _ = event.user.verified_email();
+                assert_eq!(
+                    event.read_error().map(|err| err.to_string()),
+                    verified_email_of(user).1
+                );
+            }
+        }
+
+        #[test]
+        fn the_verified_email_and_the_whole_user_read_in_either_order() {
+            let text = r#"{"user": {"user_id": "u", "name": "Ann", "email": "a@b.c", "email_verified": true}}"#;
+            let event = Event::from_json_text_lazily(text).unwrap();
+            assert_eq!(event.verified_email(), Some("a@b.c"));
+            assert_eq!(
+                (event.user.name.as_deref(), event.verified_email()),
+                (Some("Ann"), Some("a@b.c"))
+            );
+            let event = Event::from_json_text_lazily(text).unwrap();
+            assert_eq!(event.user.user_id, "u");
+            assert_eq!(event.verified_email(), Some("a@b.c"));
+            assert!(event.read_error().is_none());
         }
 
         #[test]

@@ -77,6 +77,47 @@ impl RawPart {
         Ok(value.filter(|value| !value.is_null()))
     }
 
+    /// The member `key` of the part, without taking the part (it can still be read whole
+    /// afterwards): `Ok(None)` when the member is absent or null; `Err(None)` when the part
+    /// itself is; otherwise the error reading the whole part would give (without its name).
+    fn member(&self, key: &'static str) -> Result<Option<Value>, Option<DecodeError>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut raw = self.raw.borrow_mut();
+            if let Some(Raw::Text(text)) = &*raw {
+                *raw = crate::json::parse(text).map(|value| Raw::Value(Box::new(value)));
+            }
+        }
+        match &*self.raw.borrow() {
+            None => Err(None),
+            Some(Raw::Value(value)) => match &**value {
+                Value::Null => Err(None),
+                Value::Object(members) => {
+                    Ok(members.get(key).filter(|value| !value.is_null()).cloned())
+                }
+                other => Err(Some(DecodeError::mismatch("an object", other))),
+            },
+            #[cfg(not(target_arch = "wasm32"))]
+            Some(Raw::Text(_)) => unreachable!("parsed above"),
+            #[cfg(target_arch = "wasm32")]
+            Some(Raw::Host) => {
+                use crate::host::runtime::{event_member, event_part, event_part_kind, PartKind};
+                match event_part_kind(self.name) {
+                    PartKind::Absent => Err(None),
+                    PartKind::Object => crate::decode::host_member(event_member(self.name, key))
+                        .map_err(|err| Some(err.at(key.to_owned()))),
+                    PartKind::Other => match event_part(self.name).as_str() {
+                        "!" => Err(Some(DecodeError::not_json())),
+                        text => match crate::json::parse(text).filter(|value| !value.is_null()) {
+                            Some(value) => Err(Some(DecodeError::mismatch("an object", &value))),
+                            None => Err(None),
+                        },
+                    },
+                }
+            }
+        }
+    }
+
     /// Whether the part is still in the shim, not read yet.
     #[cfg(target_arch = "wasm32")]
     fn in_host(&self) -> bool {
@@ -143,6 +184,29 @@ impl<T: FromJson + Default> Lazy<T> {
 }
 
 impl<T: FromJson> Lazy<T> {
+    /// The part, if the Action has read it whole.
+    pub(crate) fn read(&self) -> Option<&T> {
+        self.decoded.get().map(|decoded| &**decoded)
+    }
+
+    /// The member `key` of this part (a struct) as a `V`, read on its own: the rest of the
+    /// part is not read, nor checked. The error is the one reading the whole part would give
+    /// for this member, path and all.
+    pub(crate) fn member<V: FromJson>(&self, key: &'static str) -> Result<V, DecodeError> {
+        let name = self.part.name;
+        let member = match self.part.member(key) {
+            Ok(member) => member,
+            Err(None) if T::absent().is_some() => None,
+            Err(None) => return Err(DecodeError::missing(name)),
+            Err(Some(err)) => return Err(err.at(name.to_owned())),
+        };
+        match member {
+            None => V::absent().ok_or_else(|| DecodeError::missing(key)),
+            Some(value) => V::from_json(value).map_err(|err| err.at(key.to_owned())),
+        }
+        .map_err(|err| err.at(name.to_owned()))
+    }
+
     /// The part as its type: a struct still in the shim member by member, anything else from
     /// its JSON.
     fn decode(&self) -> Result<T, DecodeError> {

@@ -18,7 +18,7 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
         .as_ref()
         .and_then(|client| client.metadata.get(SETTING)?.as_str())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-    if required && event.user.verified_email().is_none() {
+    if required && event.verified_email().is_none() {
         api.access().deny(REASON)?;
     }
     Ok(())

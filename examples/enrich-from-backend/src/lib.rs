@@ -24,7 +24,7 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
     api.http().check_url(&backend, "backend")?;
 
     // Anyone can sign up with someone else's address: only a verified one selects data.
-    let Some(email) = event.user.verified_email() else {
+    let Some(email) = event.verified_email() else {
         return Ok(());
     };
 

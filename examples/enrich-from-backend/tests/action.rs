@@ -311,10 +311,6 @@ fn malformed_events_deny_and_name_the_field() {
     let cases = [
         (json!({}), "malformed event: missing field `user`"),
         (
-            json!({"user": {}}),
-            "malformed event: user: missing field `user_id`",
-        ),
-        (
             json!({"user": {"user_id": "u", "email": "a@b.c", "email_verified": "true"}}),
             "malformed event: user.email_verified: expected a boolean, found a string",
         ),
@@ -336,6 +332,25 @@ fn malformed_events_deny_and_name_the_field() {
         assert_denied(&run, expected);
         assert_eq!(run.requests.len(), 0);
     }
+}
+
+#[test]
+fn members_of_the_user_it_does_not_read_are_not_checked() {
+    // The Action reads the verified email alone (`Event::verified_email`), as a JavaScript
+    // Action reading `event.user.email` would: no user_id, a number for a name, are not its
+    // business.
+    let run = configured().run(json!({"user": {}}), on_execute_post_login);
+    assert!(run.result.is_ok(), "{run:?}");
+    assert_eq!((run.commands.len(), run.requests.len()), (0, 0));
+    let odd = json!({"user": {"user_id": 12345, "name": 7, "email": "alice@example.com", "email_verified": true}});
+    let run = configured()
+        .route(Method::Post, TOKEN_URL, |_| token_ok())
+        .route(Method::Get, &backend_url("alice%40example.com"), |_| {
+            Response::json_body(200, &json!({"plan": "pro"}))
+        })
+        .run(odd, on_execute_post_login);
+    assert!(run.result.is_ok(), "{run:?}");
+    assert_eq!(run.commands.len(), 2, "{run:?}");
 }
 
 #[test]
