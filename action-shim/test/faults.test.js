@@ -7,7 +7,8 @@
  *   - an Action that never settles is cut off at its budget (1000 ms for this Action), and so
  *     is one waiting on a request it allowed longer than that;
  *   - the host process never sees an uncaught exception or an unhandled rejection;
- *   - its policy is on_error = "continue": a failure is one log line, no deny, no commands.
+ *   - its policy is on_error = "continue": a failure is one log line, no deny, no commands;
+ *   - the answer to a request the Action stopped waiting for is not kept in the wasm.
  */
 
 const { describe, test, before, after } = require('node:test');
@@ -55,6 +56,7 @@ describe('an Action that panics or hangs', { skip }, () => {
   let probe;
   let probeUrl;
   let instances = 0;
+  let latest; // the newest instance: the Action's (the basE91 decoder's comes first, once)
   const { Instance } = WebAssembly;
 
   before(async () => {
@@ -62,10 +64,21 @@ describe('an Action that panics or hangs', { skip }, () => {
     process.on('unhandledRejection', onUnhandled);
     WebAssembly.Instance = function (...args) {
       instances++;
-      return new Instance(...args);
+      latest = new Instance(...args);
+      return latest;
     };
-    // `/hang` never answers: the connection stays open until the suite closes it.
-    probe = http.createServer((request, response) => request.url !== '/hang' && response.writeHead(204).end());
+    // `/hang` never answers: the connection stays open until the suite closes it. The race's
+    // loser answers 60 kB after 10 ms, while the Action waits on `/slower` (25 ms).
+    probe = http.createServer((request, response) => {
+      if (request.url === '/hang') return;
+      if (request.url === '/probe/slow') {
+        setTimeout(() => response.writeHead(200).end('x'.repeat(60000)), 10);
+      } else if (request.url === '/probe/slower') {
+        setTimeout(() => response.writeHead(204).end(), 25);
+      } else {
+        response.writeHead(204).end();
+      }
+    });
     await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
     probeUrl = `http://127.0.0.1:${probe.address().port}/probe`;
     action = require(ARTIFACT);
@@ -99,6 +112,18 @@ describe('an Action that panics or hangs', { skip }, () => {
     assertContinued(panicked, TRAPPED);
     assertOk(await login(action));
     assert.equal(instances, before + 1);
+    await assertNothingEscaped();
+  });
+
+  test('the answer to a request the Action stopped waiting for is not kept', async () => {
+    // Each login races two requests and keeps the first answer; the other (60 kB) comes in
+    // while it waits on a third. Kept, 60 of them would grow the wasm's memory by 3.6 MB.
+    assertOk(await login(action, 'race', { probe_url: probeUrl }));
+    const memory = latest.exports.memory;
+    const before = memory.buffer.byteLength;
+    for (let i = 0; i < 60; i++) assertOk(await login(action, 'race', { probe_url: probeUrl }));
+    const grown = memory.buffer.byteLength - before;
+    assert.ok(grown <= 256 * 1024, `the wasm's memory grew by ${grown} bytes`);
     await assertNothingEscaped();
   });
 

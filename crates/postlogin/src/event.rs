@@ -326,7 +326,8 @@ impl FromJson for User {
 
 impl User {
     /// The email, only when Auth0 says it is verified. An unverified address can be claimed by
-    /// anyone, so it must never select whose data a token carries.
+    /// anyone, so it must never select whose data a token carries. [`Event::verified_email`]
+    /// gives the same without reading the rest of the user.
     pub fn verified_email(&self) -> Option<&str> {
         match (self.email.as_deref(), self.email_verified) {
             (Some(email), Some(true)) if !email.is_empty() => Some(email),

@@ -5,6 +5,8 @@
 //! `cargo test` it is the harness's scripted stand-in (`testing.rs`). Capabilities (`Http`,
 //! the token cache) are written once, against this trait.
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod parked;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod runtime;
 #[cfg(target_arch = "wasm32")]

@@ -6,10 +6,15 @@
 //!
 //! `event.user.app_metadata.fault`: `"panic"`, `"panic-after-await"` (after a GET to the secret
 //! `probe_url`), `"slow-probe"` (a GET to `probe_url` allowed 5 s, longer than the budget),
-//! `"hang"`, `"reserved-claim"` (sets `roles`, which Auth0 would drop),
+//! `"hang"`, `"race"` (GETs `probe_url/fast` and `probe_url/slow` together, keeps the first
+//! answer, then GETs `probe_url/slower`, during which the other answer comes in),
+//! `"reserved-claim"` (sets `roles`, which Auth0 would drop),
 //! `"huge-claim"` (120 kB of claims on the ID token), or absent (sets
 //! `https://example.com/fault` = `"none"`).
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use postlogin::{Api, Error, Event, Request};
@@ -37,6 +42,15 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
             Ok(())
         }
         Some("hang") => std::future::pending().await,
+        Some("race") => {
+            let probe = event.secrets.url("probe_url")?;
+            let http = api.http();
+            let fast = http.send(Request::get(probe.join(["fast"])));
+            let slow = http.send(Request::get(probe.join(["slow"])));
+            first_of(fast, slow).await?;
+            http.send(Request::get(probe.join(["slower"]))).await?;
+            api.access_token().set_custom_claim(CLAIM, "none")
+        }
         Some("reserved-claim") => api.id_token().set_custom_claim("roles", "admin"),
         Some("huge-claim") => {
             let half = "x".repeat(60_000);
@@ -48,4 +62,14 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
         Some(other) => Err(Error::action(format!("unknown fault {other}"))),
         None => api.access_token().set_custom_claim(CLAIM, "none"),
     }
+}
+
+/// The output of whichever of `a` and `b` finishes first; the other is dropped.
+async fn first_of<T>(a: impl Future<Output = T>, b: impl Future<Output = T>) -> T {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    poll_fn(|context| match a.as_mut().poll(context) {
+        Poll::Ready(output) => Poll::Ready(output),
+        Poll::Pending => b.as_mut().poll(context),
+    })
+    .await
 }

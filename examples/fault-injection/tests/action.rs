@@ -83,3 +83,30 @@ fn claims_auth0_would_drop_or_choke_on_are_errors() {
         .unwrap()
         .starts_with("custom claims on the ID token would be 120"));
 }
+
+#[test]
+fn its_race_keeps_the_first_answer_then_asks_once_more() {
+    let probe = |path: &str| format!("http://127.0.0.1:9/probe/{path}");
+    let mut harness = Harness::new().secret("probe_url", "http://127.0.0.1:9/probe");
+    for path in ["fast", "slow", "slower"] {
+        harness = harness.route(Method::Get, &probe(path), |_| Response::new(204, ""));
+    }
+    let run = harness.run(event(Some("race")), on_execute_post_login);
+    assert!(run.result.is_ok(), "{run:?}");
+    let asked: Vec<String> = run
+        .requests
+        .iter()
+        .map(|request| request.url().to_owned())
+        .collect();
+    // Natively a request answers as it is sent: the first wins before the other is polled.
+    // (In WebAssembly both are parked, and the shim's node tests check that the loser's
+    // answer, arriving later, is not kept.)
+    assert_eq!(asked, [probe("fast"), probe("slower")]);
+    assert_eq!(
+        run.commands,
+        [Command::new(
+            "accessToken.setCustomClaim",
+            vec![CLAIM.into(), json!("none")]
+        )]
+    );
+}

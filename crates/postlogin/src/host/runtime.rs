@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 
 use serde_json::{Map, Value};
 
+use super::parked::{Answer, Requests};
 use super::{CacheRecord, TransportFailure};
 use crate::abi;
 use crate::http::{Request, Response};
@@ -231,26 +232,19 @@ static MEMORY: Global<RefCell<Vec<(String, CacheRecord)>>> = Global::new(Vec::ne
 /// `Date.now()` as of the shim's latest call into the wasm: time cannot pass while the wasm
 /// runs, only between calls.
 static NOW: Global<Cell<f64>> = Global::cell(0.0);
-/// Answers the shim delivered and no future has taken yet.
-static ANSWERS: Global<RefCell<Vec<(u32, Answer)>>> = Global::new(Vec::new());
-static NEXT_REQUEST: Global<Cell<u32>> = Global::cell(0);
+/// The requests the wasm's tasks parked, and the answers the shim delivered for them.
+static REQUESTS: Global<RefCell<Requests>> = Global::new(Requests::new());
 
 pub(crate) fn set_now(now_ms: f64) {
     NOW.set(now_ms);
 }
 
-/// What the shim answered to a parked request: for `fetch`, the status (see `read_status`) and
-/// the body; a timer's is `0` and empty.
-pub(crate) struct Answer {
-    status: i32,
-    body: String,
-}
-
 pub(crate) fn deliver(id: u32, status: i32, body: String) {
-    ANSWERS.with_borrow_mut(|answers| answers.push((id, Answer { status, body })));
+    REQUESTS.with_borrow_mut(|requests| requests.deliver(id, Answer { status, body }));
 }
 
-/// A request parked for the shim; ready once the shim has answered it.
+/// A request parked for the shim; ready once the shim has answered it. Dropped unanswered (or
+/// answered and not read), it is abandoned: its answer is not kept.
 struct Parked {
     id: u32,
 }
@@ -258,8 +252,7 @@ struct Parked {
 impl Parked {
     /// Parks a request: `hand_over` gives it to the shim under the id it is passed.
     fn new(hand_over: impl FnOnce(u32)) -> Self {
-        let id = NEXT_REQUEST.get();
-        NEXT_REQUEST.set(id.wrapping_add(1));
+        let id = REQUESTS.with_borrow_mut(Requests::park);
         hand_over(id);
         Parked { id }
     }
@@ -269,13 +262,16 @@ impl Future for Parked {
     type Output = Answer;
 
     fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Answer> {
-        let id = self.id;
-        ANSWERS.with_borrow_mut(|answers| {
-            match answers.iter().position(|(answered, _)| *answered == id) {
-                Some(index) => Poll::Ready(answers.swap_remove(index).1),
-                None => Poll::Pending,
-            }
-        })
+        match REQUESTS.with_borrow_mut(|requests| requests.take(self.id)) {
+            Some(answer) => Poll::Ready(answer),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        REQUESTS.with_borrow_mut(|requests| requests.abandon(self.id));
     }
 }
 
