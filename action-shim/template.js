@@ -476,6 +476,14 @@ async function runHandler(handler, event, api) {
       state = login.instance.enter(login, (wasm) => wasm.resume(task, id, status, body, Date.now()));
     }
     // @resume}
+    // @no-resume{
+    if (typeof state === 'number') {
+      // Waiting, in a build that performs no request (its wasm parks none, so it has no
+      // `resume`): nothing can wake the task.
+      login.instance.enter(login, (wasm) => (wasm.cancel(state), 'null'));
+      state = ['did not finish: it waits on nothing that can wake it', []];
+    }
+    // @no-resume}
     outcome = state ?? [TRAPPED, []];
   } catch {
     outcome = ['internal error', []]; // a bug in this shim: the login fails, as the policy says

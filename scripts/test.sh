@@ -79,6 +79,21 @@ unset CARGO_TARGET_DIR
     assert.deepEqual(result.claims, { accessToken: hello, idToken: hello });
     console.log("the scaffolded Action, built: sets https://example.com/hello on both tokens");
   });' "$scratch/dist/hello-claim/action.js")
+# The same Action awaiting a future nothing wakes: its build performs no request (no `resume`),
+# so the login fails at once, by its policy (deny), and the handler still does not reject.
+sed -i 's|^    api.access_token().set_custom_claim(CLAIM, "world")?;|    std::future::pending::<()>().await;\n&|' "$scratch/hello-claim/src/lib.rs"
+grep -q 'pending::<()>().await' "$scratch/hello-claim/src/lib.rs"
+CARGO_TARGET_DIR=$root/target/scaffold "$postlogin" build "$scratch/hello-claim" --out "$scratch/dist-pending"
+(cd action-shim && "$bin/node22" -e '
+  const assert = require("node:assert/strict");
+  const { runLogin } = require("./emulator");
+  runLogin(require(process.argv[1]), { user: { user_id: "auth0|1" } }, { captureOutput: false }).then((result) => {
+    assert.equal(result.outcome, "denied");
+    assert.equal(result.threw, false);
+    assert.equal(result.reason, "hello-claim: did not finish: it waits on nothing that can wake it");
+    assert.ok(result.ms < 1000, `failed after ${result.ms} ms`);
+    console.log("the scaffolded Action awaiting nothing: denied at once, by its policy");
+  });' "$scratch/dist-pending/hello-claim/action.js")
 
 shim_tests=(action-shim/test/*.test.js)
 shim_tests=("${shim_tests[@]#action-shim/}")

@@ -176,9 +176,9 @@ fn names(wasm: &[u8], text: &str) -> bool {
 }
 
 /// Removes the shim's sections (between `// @NAME{` and `// @NAME}` lines) for what the wasm
-/// cannot use: `resume`, performing and resuming, unless it exports `postlogin_resume`;
-/// `host.NAME`, an import (among them `host.fetch` and `host.sleep`, which park requests),
-/// unless it imports it.
+/// cannot use: `resume`, performing and resuming, unless it exports `postlogin_resume`
+/// (`no-resume`, what stands in for it, only if it does not); `host.NAME`, an import (among
+/// them `host.fetch` and `host.sleep`, which park requests), unless it imports it.
 fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
     let imports = wasm::imports(wasm);
     let resumable = wasm::exports(wasm)
@@ -188,7 +188,11 @@ fn keep_usable_sections(shim: &str, wasm: &[u8]) -> Result<String, CliError> {
         Some(name) => imports
             .iter()
             .any(|(module, n)| module == "host" && n == name),
-        None => section == "resume" && resumable,
+        None => match section {
+            "resume" => resumable,
+            "no-resume" => !resumable,
+            _ => false,
+        },
     };
     let mut shim = shim.to_owned();
     let mut from = 0;
@@ -482,6 +486,7 @@ mod tests {
         ] {
             assert!(!none.contains(gone), "{gone}");
         }
+        assert!(none.contains("it waits on nothing that can wake it"));
         assert!(!none.contains("// @"), "every marker is consumed");
         let fetching = module(
             &["onExecutePostLogin", "postlogin_resume"],
@@ -498,6 +503,7 @@ mod tests {
         for gone in [
             "setTimeout(resolve, Math.min(ms, left)",
             "eventPart",
+            "it waits on nothing that can wake it",
             "// @",
         ] {
             assert!(!kept.contains(gone), "{gone}");
