@@ -10,7 +10,7 @@
 
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
-const { runLogin } = require('../emulator');
+const { runLogin, createApi } = require('../emulator');
 const { makeEvent } = require('../lib/fixtures');
 const { encodeHs256, verifyHs256 } = require('../lib/jwt');
 const { loadExampleArtifact } = require('../lib/example-artifact');
@@ -94,6 +94,25 @@ describe('progressive-profile (compiled)', { skip }, () => {
         assert.ok(result.logs.text.includes(`progressive-profile: malformed event: ${message} (login continues`), result.logs.text);
       }
     }
+  });
+
+  test('a member of the user that cannot be read fails the login, named (policy: continue)', async () => {
+    // Only a direct call can hand over a getter that throws (runLogin sends JSON, as Auth0 does).
+    const used = secrets();
+    const event = { ...makeEvent(), secrets: used };
+    event.user = { ...event.user };
+    Object.defineProperty(event.user, 'nickname', { get() { throw new Error('unreadable'); }, enumerable: true });
+    const emulated = createApi({ event });
+    const logged = [];
+    const log = console.log;
+    console.log = (...args) => logged.push(args.join(' '));
+    try {
+      await action.onExecutePostLogin(event, emulated.api);
+    } finally {
+      console.log = log;
+    }
+    assert.equal(emulated.state.redirect, null);
+    assert.deepEqual(logged, ['progressive-profile: malformed event: user.nickname: not JSON (a cycle or a BigInt) (login continues without this Action)']);
   });
 
   test('logins with no browser, and users who answered already, are not redirected', async () => {
