@@ -42,6 +42,9 @@ enum Raw {
     /// Still in the shim: asked for (`host.part`) on first read, as JSON text.
     #[cfg(target_arch = "wasm32")]
     Host,
+    /// Still in the shim, and known to be an object: its members are asked for one by one.
+    #[cfg(target_arch = "wasm32")]
+    HostObject,
 }
 
 impl RawPart {
@@ -65,14 +68,7 @@ impl RawPart {
             #[cfg(not(target_arch = "wasm32"))]
             Some(Raw::Text(text)) => crate::json::parse(&text),
             #[cfg(target_arch = "wasm32")]
-            Some(Raw::Host) => {
-                let text = crate::host::runtime::event_part(self.name);
-                match text.as_str() {
-                    "" => None,
-                    "!" => return Err(DecodeError::not_json()),
-                    text => crate::json::parse(text),
-                }
-            }
+            Some(Raw::Host | Raw::HostObject) => host_json(self.name)?,
         };
         Ok(value.filter(|value| !value.is_null()))
     }
@@ -81,13 +77,7 @@ impl RawPart {
     /// afterwards): `Ok(None)` when the member is absent or null; `Err(None)` when the part
     /// itself is; otherwise the error reading the whole part would give (without its name).
     fn member(&self, key: &'static str) -> Result<Option<Value>, Option<DecodeError>> {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let mut raw = self.raw.borrow_mut();
-            if let Some(Raw::Text(text)) = &*raw {
-                *raw = crate::json::parse(text).map(|value| Raw::Value(Box::new(value)));
-            }
-        }
+        self.resolve().map_err(Some)?;
         match &*self.raw.borrow() {
             None => Err(None),
             Some(Raw::Value(value)) => match &**value {
@@ -97,31 +87,59 @@ impl RawPart {
                 }
                 other => Err(Some(DecodeError::mismatch("an object", other))),
             },
+            #[cfg(target_arch = "wasm32")]
+            Some(Raw::HostObject) => {
+                use crate::host::runtime::event_member;
+                crate::decode::host_member(event_member(self.name, key))
+                    .map_err(|err| Some(err.at(key.to_owned())))
+            }
+            // Natively `Text`, in the wasm `Host`: `resolve` leaves neither.
+            Some(_) => unreachable!("resolved above"),
+        }
+    }
+
+    /// Readies the part to be read member by member, once however many members are read: its
+    /// text parsed (natively); in the wasm, asked what it is (`host.member` with no key) and,
+    /// unless it is an object, read as JSON.
+    fn resolve(&self) -> Result<(), DecodeError> {
+        let mut raw = self.raw.borrow_mut();
+        let resolved = match &*raw {
             #[cfg(not(target_arch = "wasm32"))]
-            Some(Raw::Text(_)) => unreachable!("parsed above"),
+            Some(Raw::Text(text)) => {
+                crate::json::parse(text).map(|value| Raw::Value(Box::new(value)))
+            }
             #[cfg(target_arch = "wasm32")]
             Some(Raw::Host) => {
-                use crate::host::runtime::{event_member, event_part, event_part_kind, PartKind};
+                use crate::host::runtime::{event_part_kind, PartKind};
                 match event_part_kind(self.name) {
-                    PartKind::Absent => Err(None),
-                    PartKind::Object => crate::decode::host_member(event_member(self.name, key))
-                        .map_err(|err| Some(err.at(key.to_owned()))),
-                    PartKind::Other => match event_part(self.name).as_str() {
-                        "!" => Err(Some(DecodeError::not_json())),
-                        text => match crate::json::parse(text).filter(|value| !value.is_null()) {
-                            Some(value) => Err(Some(DecodeError::mismatch("an object", &value))),
-                            None => Err(None),
-                        },
-                    },
+                    PartKind::Object => Some(Raw::HostObject),
+                    PartKind::Absent => None,
+                    PartKind::Other => {
+                        host_json(self.name)?.map(|value| Raw::Value(Box::new(value)))
+                    }
                 }
             }
-        }
+            _ => return Ok(()),
+        };
+        *raw = resolved;
+        Ok(())
     }
 
     /// Whether the part is still in the shim, not read yet.
     #[cfg(target_arch = "wasm32")]
     fn in_host(&self) -> bool {
-        matches!(*self.raw.borrow(), Some(Raw::Host))
+        matches!(*self.raw.borrow(), Some(Raw::Host | Raw::HostObject))
+    }
+}
+
+/// A part still in the shim, as JSON (`host.part`): `None` when it is undefined; an error when
+/// the shim cannot write it as JSON.
+#[cfg(target_arch = "wasm32")]
+fn host_json(name: &'static str) -> Result<Option<Value>, DecodeError> {
+    match crate::host::runtime::event_part(name).as_str() {
+        "" => Ok(None),
+        "!" => Err(DecodeError::not_json()),
+        text => Ok(crate::json::parse(text)),
     }
 }
 
