@@ -232,6 +232,10 @@ describe('compiled artifact', { skip }, () => {
         assert.deepEqual(state.denied, { reason: `enrich-from-backend: malformed event: user.${member}: not JSON (a cycle or a BigInt)` });
         assert.deepEqual(state.idToken.claims, {});
       }
+      // The user itself, read for its two members, is refused as reading it whole would be.
+      const whole = createApi();
+      await action.onExecutePostLogin({ user: 10n, secrets }, whole.api);
+      assert.deepEqual(whole.state.denied, { reason: 'enrich-from-backend: malformed event: user: not JSON (a cycle or a BigInt)' });
       assert.equal(servers.token.requests.length + servers.backend.requests.length, 0);
       const { api, state } = createApi();
       const user = { user_id: 10n, email: 'a@example.com', email_verified: true, nickname: cycle };
