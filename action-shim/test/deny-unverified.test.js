@@ -31,6 +31,17 @@ describe('deny-unverified (compiled)', { skip }, () => {
     assert.deepEqual(result.calls, []);
   });
 
+  test('an email of megabytes, whose reading grows the wasm memory, is read whole', async () => {
+    // Each read needs a block larger than any before it: the memory grows while the shim
+    // writes the member in, which detaches its views of the memory mid-call.
+    for (const megabytes of [4, 9]) {
+      const email = `${'a'.repeat(megabytes * 1024 * 1024)}@example.com`;
+      const result = await login(requiring, { email, email_verified: true });
+      assert.equal(result.outcome, 'ok', result.reason);
+      assert.deepEqual(result.calls, []);
+    }
+  });
+
   test('unverified or missing emails are denied where the application requires it', async () => {
     for (const user of [
       { email_verified: false },

@@ -494,7 +494,7 @@ mod tests {
         );
         let kept = keep_usable_sections(TEMPLATE, &fetching).unwrap();
         for present in [
-            "await fetch(url, init)",
+            "await fetch(request[2], init)",
             "callApi(",
             "wasm.postlogin_resume(task",
         ] {
