@@ -78,8 +78,8 @@ function scriptReply(reply, env) {
 
 /**
  * A backend that can do what lib/servers.js cannot: reset the connection, or stream a chunked
- * answer with no content-length. `plan[i]` answers request i (the last one repeats):
- * 'reset' | { status, chunks: string[] }.
+ * answer with no content-length, and maybe never end it. `plan[i]` answers request i (the last
+ * one repeats): 'reset' | { status, chunks: string[], endless?: true }.
  */
 async function startRawBackend(plan) {
   const requests = [];
@@ -93,7 +93,7 @@ async function startRawBackend(plan) {
     }
     res.writeHead(step.status || 200, { 'content-type': 'application/json' });
     for (const chunk of step.chunks) res.write(chunk);
-    res.end();
+    if (!step.endless) res.end();
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -418,6 +418,24 @@ const BACKEND_CASES = [
     expect: { denied: `backend sent an answer over ${MAX_ANSWER_BYTES} bytes` },
     requests: { token: 1, backend: 0 },
     check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
+  },
+  {
+    // Refused as soon as it is over the cap, not read on until the request times out.
+    name: 'backend answer over the cap that never ends: refused at once',
+    setup: async () => {
+      const raw = await startRawBackend([{ chunks: ['"', 'a'.repeat(MAX_ANSWER_BYTES)], endless: true }]);
+      return { raw, close: raw.close };
+    },
+    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    expect: { denied: `backend sent an answer over ${MAX_ANSWER_BYTES} bytes` },
+    requests: { token: 1, backend: 0 },
+    check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
+  },
+  {
+    name: 'backend answer behind a byte order mark: the mark is dropped, enriched',
+    backend: { status: 200, body: `\ufeff${JSON.stringify(ANSWER)}`, contentType: 'application/json' },
+    expect: {},
+    requests: BOTH,
   },
   {
     name: 'backend 302 redirect: denied, the redirect target never receives a request',
