@@ -280,9 +280,13 @@ function instantiate(wasmModule) {
     configure: wasm.postlogin_configure,
     cancel: wasm.postlogin_cancel,
     // @resume{
+    // `body`: the answer's bytes (`readBody`), or '' when there are none. Copied in as they
+    // came: no decoding into a string and encoding back.
     resume: (task, id, status, body, now) => {
-      const bodyLen = Buffer.byteLength(body);
-      return answer(wasm.postlogin_resume(task, id, status, textIn(body, bodyLen), bodyLen, now));
+      const len = body.length;
+      const at = len === 0 ? 0 : wasm.postlogin_alloc(len);
+      if (len > 0) heap().set(body, at);
+      return answer(wasm.postlogin_resume(task, id, status, at, len, now));
     },
     // @resume}
   };
@@ -404,18 +408,19 @@ async function performFetch(request, left) {
     const init = { method: request[3], headers, redirect: 'manual', signal };
     if (body !== null) init.body = body;
     const response = await fetch(request[2], init);
-    const text = await readBody(response, max);
-    return text === undefined ? [id, TOO_LARGE, ''] : [id, response.status, text, response];
+    const bytes = await readBody(response, max);
+    return bytes === undefined ? [id, TOO_LARGE, ''] : [id, response.status, bytes, response];
   } catch {
     return [id, !signal.aborted ? NETWORK_FAILED : budgetFirst ? OUT_OF_BUDGET : TIMED_OUT, ''];
   }
 }
 
 /**
- * The body of `response` as text, read as it comes: undefined as soon as more than `max` bytes
+ * The body of `response` as bytes, read as it comes: undefined as soon as more than `max` bytes
  * came, declared or not (the rest is never read, so a runaway answer cannot fill the memory).
- * A leading byte order mark is dropped, as `response.text()` drops it; that reads the same
- * chunks through more machinery, about 10 µs slower per login.
+ * As `response.text()` would read it, without making a string of it (the wasm takes the bytes
+ * and decodes them as text() would: `abi::take_answer`) and about 10 µs faster per login; a
+ * leading byte order mark is dropped, as text() drops it.
  */
 async function readBody(response, max) {
   if (response.body === null) return '';
@@ -432,9 +437,9 @@ async function readBody(response, max) {
     }
     chunks.push(chunk.value);
   }
-  const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  return bytes;
 }
 // @host.fetch}
 // @resume}

@@ -79,7 +79,7 @@ function scriptReply(reply, env) {
 /**
  * A backend that can do what lib/servers.js cannot: reset the connection, or stream a chunked
  * answer with no content-length, and maybe never end it. `plan[i]` answers request i (the last
- * one repeats): 'reset' | { status, chunks: string[], endless?: true }.
+ * one repeats): 'reset' | { status, chunks: (string or Buffer)[], endless?: true }.
  */
 async function startRawBackend(plan) {
   const requests = [];
@@ -428,6 +428,17 @@ const BACKEND_CASES = [
     },
     secrets: (env, { raw }) => ({ backend_url: raw.url }),
     expect: { denied: `backend sent an answer over ${MAX_ANSWER_BYTES} bytes` },
+    requests: { token: 1, backend: 0 },
+    check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
+  },
+  {
+    name: 'backend answer with bytes that are not UTF-8: they become U+FFFD, enriched',
+    setup: async () => {
+      const raw = await startRawBackend([{ chunks: [Buffer.from([0x22, 0x61, 0xff, 0xfe, 0x62, 0x22])] }]);
+      return { raw, close: raw.close };
+    },
+    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    expect: { claim: 'a\ufffd\ufffdb' },
     requests: { token: 1, backend: 0 },
     check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
   },

@@ -4,6 +4,7 @@
 //!
 //! - Text in: the shim asks [`alloc`] for exactly as many bytes as the UTF-8 text takes, writes
 //!   it there with `Buffer.write` (UTF-8) and passes `(ptr, len)`; the wasm owns it from then.
+//!   An HTTP answer's body comes the same way as the bytes it came in ([`take_answer`]).
 //! - Text out of an export: the export returns the address of a `[ptr, len]` pair; the text stays
 //!   alive until the next export call that answers text.
 //! - Text out of an import: the shim writes the text in as above, stores its address at the
@@ -31,8 +32,8 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
 /// The text the shim wrote at `ptr`; empty text comes as `(0, 0)`, without an `alloc`.
 ///
 /// # Safety
-/// Unless `len` is 0, `ptr` comes from `alloc(len)` and holds `len` bytes the shim wrote with
-/// `Buffer.write`, which writes only UTF-8; each `ptr` is taken once.
+/// Unless `len` is 0, `ptr` comes from `alloc(len)` and holds `len` bytes of UTF-8 the shim
+/// wrote (see the module's notes); each `ptr` is taken once.
 pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
     if len == 0 {
         return String::new();
@@ -40,6 +41,22 @@ pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
     // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`), and the
     // bytes are UTF-8 (see above).
     unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len)) }
+}
+
+/// An HTTP answer's body, which the shim copied in as the bytes it came in: as text, decoded as
+/// `response.text()` decodes it (each sequence that is not UTF-8 becomes U+FFFD). Most answers
+/// are UTF-8 and are taken as they are.
+///
+/// # Safety
+/// As for [`take`], except that the bytes may be anything.
+pub unsafe fn take_answer(ptr: *mut u8, len: usize) -> String {
+    if len == 0 {
+        return String::new();
+    }
+    // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`).
+    let bytes = unsafe { Vec::from_raw_parts(ptr, len, len) };
+    String::from_utf8(bytes)
+        .unwrap_or_else(|not_utf8| crate::text::decode_lossy(not_utf8.as_bytes()))
 }
 
 /// What the previous export call answered, alive until the next one.

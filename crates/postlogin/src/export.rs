@@ -152,7 +152,7 @@ pub unsafe fn handle(
 /// Delivers the shim's answer to request `request` of task `task` and runs the task on.
 ///
 /// # Safety
-/// `body` is text the shim wrote for this call (see `abi`); `status` is the answer's HTTP
+/// `body` is the answer's bytes, which the shim wrote for this call (see `abi::take_answer`); `status` is the answer's HTTP
 /// status or why there is none (`runtime::read_status`).
 #[unsafe(export_name = "postlogin_resume")]
 pub unsafe extern "C" fn resume(
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn resume(
     now_ms: f64,
 ) -> *const [usize; 2] {
     // SAFETY: as the caller promises.
-    let body = unsafe { abi::take(body, body_len) };
+    let body = unsafe { abi::take_answer(body, body_len) };
     abi::answer(resume_task(task, request, status, body, now_ms))
 }
 
