@@ -403,8 +403,14 @@ async function performFetch(request, left) {
   const budgetFirst = left < timeout;
   const signal = AbortSignal.timeout(budgetFirst ? left : timeout);
   try {
-    const headers = [];
-    for (let i = 0; i < headerList.length; i += 2) headers.push([headerList[i], headerList[i + 1]]);
+    // An object, as hand-written Actions pass them: fetch reads that form faster than a list
+    // of pairs until V8 optimizes it (about 2 µs per login). A name given twice is sent once
+    // with both values, as fetch sends a list of pairs. (fetch drops `__proto__` either way.)
+    const headers = {};
+    for (let i = 0; i < headerList.length; i += 2) {
+      const name = headerList[i];
+      headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${headerList[i + 1]}` : headerList[i + 1];
+    }
     const init = { method: request[3], headers, redirect: 'manual', signal };
     if (body !== null) init.body = body;
     const response = await fetch(request[2], init);

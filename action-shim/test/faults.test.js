@@ -75,6 +75,13 @@ describe('an Action that panics or hangs', { skip }, () => {
         setTimeout(() => response.writeHead(200).end('x'.repeat(60000)), 10);
       } else if (request.url === '/probe/slower') {
         setTimeout(() => response.writeHead(204).end(), 25);
+      } else if (request.url === '/probe/headers') {
+        // The headers as they came on the wire, the ones the test sends only.
+        const sent = [];
+        for (let i = 0; i < request.rawHeaders.length; i += 2) {
+          if (['x-twice', 'constructor'].includes(request.rawHeaders[i].toLowerCase())) sent.push(request.rawHeaders.slice(i, i + 2));
+        }
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(sent));
       } else {
         response.writeHead(204).end();
       }
@@ -113,6 +120,13 @@ describe('an Action that panics or hangs', { skip }, () => {
     assertOk(await login(action));
     assert.equal(instances, before + 1);
     await assertNothingEscaped();
+  });
+
+  test('request headers reach the server as fetch sends them: a name given twice once, with both values', async () => {
+    // `constructor`: a name every object inherits, which must not pass for one given before.
+    const result = await login(action, 'odd-headers', { probe_url: probeUrl });
+    assert.equal(result.outcome, 'ok', `reason: ${result.reason}`);
+    assert.deepEqual(result.claims.accessToken['https://example.com/fault'], [['x-twice', '1, 2'], ['constructor', 'c']]);
   });
 
   test('the answer to a request the Action stopped waiting for is not kept', async () => {

@@ -8,6 +8,8 @@
 //! `probe_url`), `"slow-probe"` (a GET to `probe_url` allowed 5 s, longer than the budget),
 //! `"hang"`, `"race"` (GETs `probe_url/fast` and `probe_url/slow` together, keeps the first
 //! answer, then GETs `probe_url/slower`, during which the other answer comes in),
+//! `"odd-headers"` (GETs `probe_url/headers` with a header given twice and one called
+//! `constructor`, and sets the probe's answer, the headers it received, as the claim),
 //! `"reserved-claim"` (sets `roles`, which Auth0 would drop),
 //! `"huge-claim"` (120 kB of claims on the ID token), or absent (sets
 //! `https://example.com/fault` = `"none"`).
@@ -50,6 +52,15 @@ pub async fn on_execute_post_login(event: &Event, api: &mut Api) -> Result<(), E
             first_of(fast, slow).await?;
             http.send(Request::get(probe.join(["slower"]))).await?;
             api.access_token().set_custom_claim(CLAIM, "none")
+        }
+        Some("odd-headers") => {
+            let probe = event.secrets.url("probe_url")?;
+            let request = Request::get(probe.join(["headers"]))
+                .header("x-twice", "1")
+                .header("x-twice", "2")
+                .header("constructor", "c");
+            let answer = api.http().send(request).await?.json_raw()?;
+            api.access_token().set_custom_claim(CLAIM, answer)
         }
         Some("reserved-claim") => api.id_token().set_custom_claim("roles", "admin"),
         Some("huge-claim") => {
