@@ -181,9 +181,11 @@ function instantiate(wasmModule) {
   // carries the same ones. Undefined when they were not all strings: never the same, then.
   let sentSecrets;
   // @host.secrets}
+  // An export's answer: its text, or the id of the task that waits (`[0, id]`).
   const answer = (pair) => {
     const at = words().getUint32(pair, true);
-    return textAt(at, words().getUint32(pair + 4, true));
+    const len = words().getUint32(pair + 4, true);
+    return at === 0 ? len : textAt(at, len);
   };
   wasm = new WebAssembly.Instance(wasmModule, {
     host: {
@@ -316,12 +318,16 @@ class Instance {
     this.exports.configure(policy.budgetMs, policy.requestTimeoutMs, policy.retries, policy.allowInsecureHttp, policy.maxResponseBytes);
   }
 
-  /** Calls into the wasm for `login`; its answer, or undefined once the instance is dead. */
+  /**
+   * Calls into the wasm for `login`; its answer (the outcome, or the id of the task that waits),
+   * or undefined once the instance is dead.
+   */
   enter(login, call) {
     if (this.dead) return undefined;
     running = login;
     try {
-      return JSON.parse(call(this.exports));
+      const answer = call(this.exports);
+      return typeof answer === 'number' ? answer : JSON.parse(answer);
     } catch (error) {
       if (!(error instanceof WebAssembly.RuntimeError)) throw error;
       this.dead = true;

@@ -6,7 +6,8 @@
 //!   it there with `Buffer.write` (UTF-8) and passes `(ptr, len)`; the wasm owns it from then.
 //!   An HTTP answer's body comes the same way as the bytes it came in ([`take_answer`]).
 //! - Text out of an export: the export returns the address of a `[ptr, len]` pair; the text stays
-//!   alive until the next export call that answers text.
+//!   alive until the next export call that answers text. `[0, id]` is no text but the id of the
+//!   task that waits ([`Reply::Waiting`]): no text needs reading and parsing for it.
 //! - Text out of an import: the shim writes the text in as above, stores its address at the
 //!   `out` address the wasm passed, and returns its length. `host.member`, which answers a
 //!   code, stores the length after the address instead (`runtime::event_member`).
@@ -63,10 +64,25 @@ pub unsafe fn take_answer(ptr: *mut u8, len: usize) -> String {
 static ANSWER: Global<RefCell<String>> = Global::new(String::new());
 static ANSWER_AT: Global<RefCell<[usize; 2]>> = Global::new([0, 0]);
 
-/// Hands `text` to the shim as an export's answer: the address of its `[ptr, len]`.
-pub fn answer(text: String) -> *const [usize; 2] {
-    let pair = [text.as_ptr() as usize, text.len()];
-    ANSWER.with_borrow_mut(|kept| *kept = text);
+/// What an export answers the shim.
+pub enum Reply {
+    /// The login's outcome, as JSON text.
+    Text(String),
+    /// The id of the login's task, which waits on requests it parked.
+    Waiting(usize),
+}
+
+/// Hands `reply` to the shim as an export's answer: the address of its `[ptr, len]` (text is
+/// never at address 0: an empty `String` points at 1, any other above the stack).
+pub fn answer(reply: Reply) -> *const [usize; 2] {
+    let pair = match reply {
+        Reply::Text(text) => {
+            let pair = [text.as_ptr() as usize, text.len()];
+            ANSWER.with_borrow_mut(|kept| *kept = text);
+            pair
+        }
+        Reply::Waiting(task) => [0, task],
+    };
     ANSWER_AT.with_borrow_mut(|at| {
         *at = pair;
         at as *const [usize; 2]

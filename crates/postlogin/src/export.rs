@@ -5,9 +5,9 @@
 //! event's parts come through `host.part` as the Action reads them, its secrets through
 //! `host.secrets`. The task runs until it finishes or waits on requests it parked for the shim
 //! (`host.fetch`, `host.sleep`: see `runtime::RuntimeHost`).
-//! Every call into the wasm answers JSON text: the outcome (see `Outcome::to_json`), or the
-//! task's id while it waits; the shim then performs the requests it parked during the call and
-//! calls `resume` with each answer. Concurrent logins on one instance are separate tasks.
+//! Every call into the wasm answers the outcome as JSON text (see `Outcome::to_json`), or the
+//! task's id while it waits (`abi::Reply`); the shim then performs the requests it parked
+//! during the call and calls `resume` with each answer. Concurrent logins on one instance are separate tasks.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -17,11 +17,10 @@ use std::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::abi;
+use crate::abi::{self, Reply};
 use crate::api::Api;
 use crate::event::Event;
 use crate::host::runtime::{self, Global, RuntimeHost};
-use crate::json;
 use crate::outcome::Outcome;
 use crate::policy::Policy;
 use crate::secrets::Secrets;
@@ -67,7 +66,7 @@ fn policy() -> Rc<Policy> {
 /// by one as they are read (`host.part`), or an event that is not an object, as JSON text, to
 /// refuse; `audience` is the event's `resource_server.identifier` (or empty), which the shim
 /// reads anyway (so its part need not cross); `now_ms` is `Date.now()`.
-pub fn start<F>(event: &str, audience: &str, now_ms: f64, action: F) -> String
+pub fn start<F>(event: &str, audience: &str, now_ms: f64, action: F) -> Reply
 where
     F: AsyncFnOnce(&Event, &mut Api) -> Result<(), Error> + 'static,
 {
@@ -96,7 +95,7 @@ where
 /// Runs an `action` that does not read the event, which is then never parsed: an Action pays
 /// only for what it uses. `audience` is the event's `resource_server.identifier` (or empty),
 /// which Auth0's claim rules depend on.
-pub fn start_without_event<F>(audience: &str, now_ms: f64, action: F) -> String
+pub fn start_without_event<F>(audience: &str, now_ms: f64, action: F) -> Reply
 where
     F: AsyncFnOnce(&mut Api) -> Result<(), Error> + 'static,
 {
@@ -116,7 +115,7 @@ where
     }))
 }
 
-fn spawn(task: Task) -> String {
+fn spawn(task: Task) -> Reply {
     let id = TASKS.with_borrow_mut(|tasks| match tasks.iter().position(Option::is_none) {
         Some(free) => free,
         None => {
@@ -137,7 +136,7 @@ pub unsafe fn handle(
     event_len: usize,
     audience: *mut u8,
     audience_len: usize,
-    run: impl FnOnce(&str, &str) -> String,
+    run: impl FnOnce(&str, &str) -> Reply,
 ) -> *const [usize; 2] {
     // SAFETY: as the caller promises.
     let (event, audience) = unsafe {
@@ -152,8 +151,8 @@ pub unsafe fn handle(
 /// Delivers the shim's answer to request `request` of task `task` and runs the task on.
 ///
 /// # Safety
-/// `body` is the answer's bytes, which the shim wrote for this call (see `abi::take_answer`); `status` is the answer's HTTP
-/// status or why there is none (`runtime::read_status`).
+/// `body` holds the answer's bytes, which the shim wrote for this call (`abi::take_answer`);
+/// `status` is the answer's HTTP status or why there is none (`runtime::read_status`).
 #[unsafe(export_name = "postlogin_resume")]
 pub unsafe extern "C" fn resume(
     task: u32,
@@ -168,20 +167,22 @@ pub unsafe extern "C" fn resume(
     abi::answer(resume_task(task, request, status, body, now_ms))
 }
 
-fn resume_task(task: u32, request: u32, status: i32, body: String, now_ms: f64) -> String {
+fn resume_task(task: u32, request: u32, status: i32, body: String, now_ms: f64) -> Reply {
     runtime::set_now(now_ms);
     runtime::deliver(request, status, body);
     let id = task as usize;
     match TASKS.with_borrow_mut(|tasks| tasks.get_mut(id).and_then(Option::take)) {
         Some(pending) => run(id, pending),
         // Only a shim bug gets here; the login fails rather than hangs.
-        None => Outcome::new(
-            Err(&Error::action("internal error (unknown task)")),
-            Vec::new(),
-            Vec::new(),
-            &Secrets::default(),
-        )
-        .to_json(),
+        None => Reply::Text(
+            Outcome::new(
+                Err(&Error::action("internal error (unknown task)")),
+                Vec::new(),
+                Vec::new(),
+                &Secrets::default(),
+            )
+            .to_json(),
+        ),
     }
 }
 
@@ -193,16 +194,14 @@ pub extern "C" fn cancel(task: u32) {
     drop(dropped);
 }
 
-fn run(id: usize, mut task: Task) -> String {
+fn run(id: usize, mut task: Task) -> Reply {
     // Answers arrive only through `resume`, which polls again: the waker has nothing to do.
     match task.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(outcome) => outcome.to_json(),
+        Poll::Ready(outcome) => Reply::Text(outcome.to_json()),
         Poll::Pending => {
             TASKS.with_borrow_mut(|tasks| tasks[id] = Some(task));
             // The requests it waits on went to the shim as they were parked (`host.fetch`…).
-            let mut out = String::new();
-            json::write_integer(&mut out, id as u64);
-            out
+            Reply::Waiting(id)
         }
     }
 }
