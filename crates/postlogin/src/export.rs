@@ -7,7 +7,8 @@
 //! (`host.fetch`, `host.sleep`: see `runtime::RuntimeHost`).
 //! Every call into the wasm answers the outcome as JSON text (see `Outcome::to_json`), or the
 //! task's id while it waits (`abi::Reply`); the shim then performs the requests it parked
-//! during the call and calls `resume` with each answer. Concurrent logins on one instance are separate tasks.
+//! during the call and calls `resume` with each answer. Concurrent logins on one instance are
+//! separate tasks.
 
 use std::cell::RefCell;
 use std::future::Future;
