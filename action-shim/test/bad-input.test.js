@@ -78,8 +78,9 @@ function scriptReply(reply, env) {
 
 /**
  * A backend that can do what lib/servers.js cannot: reset the connection, or stream a chunked
- * answer with no content-length, and maybe never end it. `plan[i]` answers request i (the last
- * one repeats): 'reset' | { status, chunks: (string or Buffer)[], endless?: true }.
+ * answer with no content-length, its chunks `gapMs` apart (so they arrive as separate reads),
+ * and maybe never end it. `plan[i]` answers request i (the last one repeats):
+ * 'reset' | { status, chunks: (string or Buffer)[], gapMs?: number, endless?: true }.
  */
 async function startRawBackend(plan) {
   const requests = [];
@@ -92,8 +93,17 @@ async function startRawBackend(plan) {
       return;
     }
     res.writeHead(step.status || 200, { 'content-type': 'application/json' });
-    for (const chunk of step.chunks) res.write(chunk);
-    if (!step.endless) res.end();
+    const chunks = [...step.chunks];
+    const writeNext = () => {
+      if (chunks.length === 0) {
+        if (!step.endless) res.end();
+        return;
+      }
+      res.write(chunks.shift());
+      if (step.gapMs) setTimeout(writeNext, step.gapMs);
+      else writeNext();
+    };
+    writeNext();
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -108,6 +118,22 @@ async function startRawBackend(plan) {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
+  };
+}
+
+/**
+ * The parts of a case whose backend is `startRawBackend(plan)`, which must get `requests`
+ * requests in all (the backend server of lib/servers.js gets none).
+ */
+function onRawBackend(plan, requests) {
+  return {
+    setup: async () => {
+      const raw = await startRawBackend(plan);
+      return { raw, close: raw.close };
+    },
+    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    requests: { token: 1, backend: 0 },
+    check: (result, env, { raw }) => assert.equal(raw.requests.length, requests),
   };
 }
 
@@ -410,37 +436,25 @@ const BACKEND_CASES = [
   {
     name: 'backend answer over the cap, chunked without content-length, in multi-byte characters: refused',
     // 40000 × 'é' is 80002 bytes but only 40002 UTF-16 code units.
-    setup: async () => {
-      const raw = await startRawBackend([{ chunks: ['"', 'é'.repeat(20000), 'é'.repeat(20000), '"'] }]);
-      return { raw, close: raw.close };
-    },
-    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    ...onRawBackend([{ chunks: ['"', 'é'.repeat(20000), 'é'.repeat(20000), '"'] }], 1),
     expect: { denied: `backend sent an answer over ${MAX_ANSWER_BYTES} bytes` },
-    requests: { token: 1, backend: 0 },
-    check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
   },
   {
     // Refused as soon as it is over the cap, not read on until the request times out.
     name: 'backend answer over the cap that never ends: refused at once',
-    setup: async () => {
-      const raw = await startRawBackend([{ chunks: ['"', 'a'.repeat(MAX_ANSWER_BYTES)], endless: true }]);
-      return { raw, close: raw.close };
-    },
-    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    ...onRawBackend([{ chunks: ['"', 'a'.repeat(MAX_ANSWER_BYTES)], endless: true }], 1),
     expect: { denied: `backend sent an answer over ${MAX_ANSWER_BYTES} bytes` },
-    requests: { token: 1, backend: 0 },
-    check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
   },
   {
     name: 'backend answer with bytes that are not UTF-8: they become U+FFFD, enriched',
-    setup: async () => {
-      const raw = await startRawBackend([{ chunks: [Buffer.from([0x22, 0x61, 0xff, 0xfe, 0x62, 0x22])] }]);
-      return { raw, close: raw.close };
-    },
-    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    ...onRawBackend([{ chunks: [Buffer.from([0x22, 0x61, 0xff, 0xfe, 0x62, 0x22])] }], 1),
     expect: { claim: 'a\ufffd\ufffdb' },
-    requests: { token: 1, backend: 0 },
-    check: (result, env, { raw }) => assert.equal(raw.requests.length, 1),
+  },
+  {
+    // Three reads (5 ms apart), put together before they are decoded: 'é' is 0xc3 0xa9.
+    name: 'backend answer in chunks that split a character: enriched with it whole',
+    ...onRawBackend([{ chunks: [Buffer.from('"caf'), Buffer.from([0xc3]), Buffer.from([0xa9, 0x22])], gapMs: 5 }], 1),
+    expect: { claim: 'café' },
   },
   {
     name: 'backend answer behind a byte order mark: the mark is dropped, enriched',
@@ -463,13 +477,8 @@ const BACKEND_CASES = [
   },
   {
     name: 'backend resets the connection once: retried, ok',
-    setup: async () => {
-      const raw = await startRawBackend(['reset', { chunks: [JSON.stringify(ANSWER)] }]);
-      return { raw, close: raw.close };
-    },
-    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    ...onRawBackend(['reset', { chunks: [JSON.stringify(ANSWER)] }], 2),
     expect: {},
-    requests: { token: 1, backend: 0 },
     ms: [90, FAST_MS],
     check: (result, env, { raw }) => {
       assert.equal(raw.requests.length, 2, 'one reset, one retry');
@@ -478,14 +487,8 @@ const BACKEND_CASES = [
   },
   {
     name: 'backend resets the connection twice: denied after 2 requests',
-    setup: async () => {
-      const raw = await startRawBackend(['reset']);
-      return { raw, close: raw.close };
-    },
-    secrets: (env, { raw }) => ({ backend_url: raw.url }),
+    ...onRawBackend(['reset'], 2),
     expect: { denied: 'backend could not be reached' },
-    requests: { token: 1, backend: 0 },
-    check: (result, env, { raw }) => assert.equal(raw.requests.length, 2),
   },
   {
     name: 'backend hangs: denied at ~3000 ms, not retried',
