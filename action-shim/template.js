@@ -137,12 +137,20 @@ function instantiate(wasmModule) {
   // A Buffer over the wasm's memory reads and writes text in place, and a DataView its
   // addresses and lengths (a builtin call each, where Buffer's integer methods are several
   // JavaScript calls until V8 optimizes them), without a view per call. Memory growth detaches
-  // them (the Buffer's length drops to 0, the memory has a new buffer): only then are new
-  // ones made.
+  // both (the Buffer's length drops to 0): only then are new ones made, together.
   let memory = Buffer.alloc(0);
-  const heap = () => (memory.length === 0 ? (memory = Buffer.from(wasm.memory.buffer)) : memory);
-  let view = new DataView(new ArrayBuffer(0));
-  const words = () => (view.buffer === wasm.memory.buffer ? view : (view = new DataView(wasm.memory.buffer)));
+  let view;
+  const heap = () => {
+    if (memory.length === 0) {
+      memory = Buffer.from(wasm.memory.buffer);
+      view = new DataView(wasm.memory.buffer);
+    }
+    return memory;
+  };
+  const words = () => {
+    heap();
+    return view;
+  };
   const textAt = (at, len) => heap().toString('utf8', at, at + len);
   // `text`, of `len` (`Buffer.byteLength`) bytes, written in: where. Empty text needs no
   // room: `(0, 0)` (`abi::take` reads no memory for it).

@@ -36,12 +36,8 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
 /// Unless `len` is 0, `ptr` comes from `alloc(len)` and holds `len` bytes of UTF-8 the shim
 /// wrote (see the module's notes); each `ptr` is taken once.
 pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
-    if len == 0 {
-        return String::new();
-    }
-    // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`), and the
-    // bytes are UTF-8 (see above).
-    unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len)) }
+    // SAFETY: as the caller promises; the bytes are UTF-8 (see above).
+    unsafe { String::from_utf8_unchecked(take_bytes(ptr, len)) }
 }
 
 /// An HTTP answer's body, which the shim copied in as the bytes it came in: as text, decoded as
@@ -51,13 +47,21 @@ pub unsafe fn take(ptr: *mut u8, len: usize) -> String {
 /// # Safety
 /// As for [`take`], except that the bytes may be anything.
 pub unsafe fn take_answer(ptr: *mut u8, len: usize) -> String {
+    // SAFETY: as the caller promises.
+    String::from_utf8(unsafe { take_bytes(ptr, len) })
+        .unwrap_or_else(|not_utf8| crate::text::decode_lossy(not_utf8.as_bytes()))
+}
+
+/// The `len` bytes the shim wrote at `ptr`, owned; nothing is allocated for none.
+///
+/// # Safety
+/// Unless `len` is 0, `ptr` comes from `alloc(len)` and is taken once.
+unsafe fn take_bytes(ptr: *mut u8, len: usize) -> Vec<u8> {
     if len == 0 {
-        return String::new();
+        return Vec::new();
     }
     // SAFETY: a Vec of capacity `len` was allocated at `ptr` and forgotten (`alloc`).
-    let bytes = unsafe { Vec::from_raw_parts(ptr, len, len) };
-    String::from_utf8(bytes)
-        .unwrap_or_else(|not_utf8| crate::text::decode_lossy(not_utf8.as_bytes()))
+    unsafe { Vec::from_raw_parts(ptr, len, len) }
 }
 
 /// What the previous export call answered, alive until the next one.
